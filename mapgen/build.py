@@ -1,0 +1,154 @@
+"""The pipeline: read and check the CSV → locate places → render → write outputs.
+
+``build()`` is the library entry point; ``mapgen build`` is a thin shell over it.
+Everything is computed in memory first and written only at the end, each file
+atomically, so a run that fails leaves the last good map in place.
+"""
+
+from __future__ import annotations
+
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from .config import LANGS, load_config
+from .dataset import Dataset
+from .errors import DataError, MapgenError, Problem
+from .validate import load
+
+OUTPUT_FORMATS = ("html", "geojson")
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: the folium map, the checked data and the files written."""
+
+    map: Any  # folium.Map
+    dataset: Dataset
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:  # shows the map in a notebook
+        return self.map._repr_html_()
+
+
+def locate_places(
+    ds: Dataset,
+    *,
+    offline: bool,
+    geocoder: Any = None,
+    progress: Callable[..., Any] | None = None,
+    notes: list[str] | None = None,
+) -> Dataset:
+    """Fill coordinates of places that have none: cache, gazetteer, then a live geocoder.
+
+    Manual coordinates always win. With ``offline=True`` no network is used.
+    A place that stays unlocated is an error naming its line.
+    """
+    missing = ds.places["lat"].isna()
+    if not missing.any():
+        return ds
+    from . import geocode  # imported only when needed: it loads geopy
+
+    queries = [
+        geocode.Query(place=row.place, query=row.address or row.place, line=int(row.line))
+        for row in ds.places[missing].itertuples()
+    ]
+    report = geocode.locate_for_dataset(ds, queries, offline=offline, geocoder=geocoder, progress=progress)
+    places = ds.places.copy()
+    problems = []
+    for pos in places.index[missing]:
+        name = places.at[pos, "place"]
+        location = report.locations.get(name)
+        if location is None:
+            reason = report.failures.get(name, "no result")
+            hint = ("run `mapgen geocode` with network, or fill in lat and lon" if offline
+                    else "check the address, or fill in lat and lon")
+            problems.append(Problem(str(ds.path), int(places.at[pos, "line"]), "place", name,
+                                    f"could not be located ({reason}); {hint}."))
+            continue
+        places.at[pos, "lat"] = location.lat
+        places.at[pos, "lon"] = location.lon
+        places.at[pos, "loc_source"] = location.source
+        if location.precision and location.precision != places.at[pos, "precision"]:
+            if location.precision in ("city", "country"):
+                places.at[pos, "precision"] = location.precision
+                from .dataset import DEFAULT_RADIUS_M
+                places.at[pos, "radius_m"] = float(DEFAULT_RADIUS_M[location.precision])
+        if location.flags and notes is not None:
+            notes.append(f"{name}: {', '.join(location.flags)}")
+    if problems:
+        raise DataError(problems)
+    return Dataset(path=ds.path, places=places, incidents=ds.incidents, config=ds.config)
+
+
+def build(
+    csv_path: str | Path = "places.csv",
+    out_dir: str | Path | None = "output",
+    *,
+    offline: bool = False,
+    lang: str | None = None,
+    self_contained: bool = False,
+    geocoder: Any = None,
+    encoding: str | None = None,
+    formats: tuple[str, ...] = OUTPUT_FORMATS,
+    open_browser: bool = False,
+    progress: Callable[..., Any] | None = None,
+) -> BuildResult:
+    """Build the incident map of ``csv_path``.
+
+    Returns a :class:`BuildResult` whose ``.map`` is the folium map (it also
+    displays itself in a notebook). With ``out_dir`` set, writes
+    ``map.html`` and ``places.geojson`` there (plus other ``formats``).
+    Raises :class:`mapgen.errors.MapgenError` subclasses for bad input.
+    """
+    from .export import geojson_text, write_all
+    from .payload import offmap_mask, page_data
+    from .render import make_map, page_language_attribute, render_html
+
+    csv_path = Path(csv_path)
+    config = load_config(csv_path)
+    lang = lang or config.lang
+    if lang not in LANGS:
+        raise MapgenError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}.")
+    unknown = [f for f in formats if f not in OUTPUT_FORMATS + ("kml", "csv")]
+    if unknown:
+        raise MapgenError(f"unknown output format {unknown[0]!r}; use html, geojson, kml or csv.")
+    notes: list[str] = []
+    ds = load(csv_path, encoding=encoding, config=config)
+    ds = locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes)
+
+    data = page_data(ds, lang)
+    fmap = make_map(data, self_contained=self_contained)
+    result = BuildResult(map=fmap, dataset=ds, notes=notes)
+    if out_dir is None:
+        return result
+
+    out = Path(out_dir)
+    files: dict[Path, str | bytes] = {}
+    if "html" in formats:
+        files[out / "map.html"] = page_language_attribute(render_html(fmap), lang)
+    if "geojson" in formats:
+        files[out / "places.geojson"] = geojson_text(ds, offmap_mask(ds))
+    for extra in ("kml", "csv"):
+        if extra in formats:
+            from . import formats as extra_formats  # written by the export formats module
+            files[out / f"places.{extra}"] = extra_formats.render(extra, ds, offmap_mask(ds))
+    write_all(files)
+    result.files = list(files)
+    if open_browser and "html" in formats:
+        webbrowser.open((out / "map.html").resolve().as_uri())
+    return result
+
+
+def summary_line(result: BuildResult) -> str:
+    """One line for the terminal: what was built from what."""
+    ds = result.dataset
+    located = int(ds.located.sum())
+    sources = pd.unique(ds.incidents["source"]).size
+    files = ", ".join(str(p) for p in result.files) or "nothing written"
+    return (f"{len(ds.incidents)} incidents at {len(ds.places)} places "
+            f"({located} located) from {sources} sources -> {files}")

@@ -1,0 +1,139 @@
+"""The data a map page needs, laid out once and compactly.
+
+The page gets one JSON document: columnar arrays of places and incidents
+(numbers and indices, each string once), the taxonomy and the interface
+strings. The map's JavaScript builds markers, popups and filters from it, so
+the HTML grows with the data, not with a script per marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
+from .geo import far_from_others
+from .taxonomy import load_taxonomy
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_ICON = re.compile(r"[a-z0-9-]+")
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@lru_cache(maxsize=None)
+def interface_strings(lang: str) -> dict[str, str]:
+    """The map's interface text in ``lang`` (English for any missing string)."""
+    table = json.loads(resources.files("mapgen").joinpath("data/i18n.json").read_text("utf-8"))
+    return {**table["en"], **table.get(lang, {})}
+
+
+def offmap_mask(ds: Dataset) -> np.ndarray:
+    """Places that go in the side panel, not on the map.
+
+    Country-level places (a nationwide state of emergency has no spot), and
+    places far from all the others (Moscow on a map of Almaty's streets).
+    """
+    places = ds.places
+    country = (places["precision"] == "country").to_numpy()
+    candidates = ~country
+    far = np.zeros(len(places), dtype=bool)
+    if candidates.sum() >= 3:
+        far[candidates] = far_from_others(places["lat"].to_numpy()[candidates],
+                                          places["lon"].to_numpy()[candidates])
+    return country | far
+
+
+def day_numbers(dates: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 for ``YYYY-MM-DD`` strings; -1 where empty."""
+    parsed = pd.to_datetime(dates.where(dates != ""), format="%Y-%m-%d", errors="coerce")
+    days = (parsed.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("timedelta64[D]").astype(np.int64)
+    return np.where(parsed.isna().to_numpy(), -1, days)
+
+
+def _index_of(values: pd.Series, skip_empty: bool) -> tuple[list[str], np.ndarray]:
+    """Intern strings: the distinct values in first-seen order, and each row's index."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniques = list(uniques)
+    if skip_empty and "" in uniques:
+        empty = uniques.index("")
+        codes = np.where(codes == empty, -1, codes - (codes > empty))
+        uniques.pop(empty)
+    return [str(u) for u in uniques], codes
+
+
+def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
+    """Everything the page's script needs, as plain JSON-able values."""
+    taxonomy = load_taxonomy()
+    if len(taxonomy) > 30:
+        raise ValueError("the map supports at most 30 incident types")
+    tag_index = {tag: k for k, tag in enumerate(taxonomy)}
+    places, incidents = ds.places, ds.incidents
+
+    tax = []
+    for tag in taxonomy.values():
+        if not (_COLOUR.fullmatch(tag.colour) and _ICON.fullmatch(tag.icon)):
+            raise ValueError(f"taxonomy tag {tag.tag!r}: colour must be #rrggbb and icon a Font Awesome name")
+        tax.append({"id": tag.tag, "label": tag.label(lang), "definition": tag.definition(lang),
+                    "colour": tag.colour, "icon": tag.icon, "severity": tag.severity})
+
+    sources, source_idx = _index_of(incidents["source"], skip_empty=False)
+    urls, url_idx = _index_of(incidents["url"], skip_empty=True)
+    tags = [[tag_index[t] for t in row] for row in incidents["tags"]]
+    tags = [row[0] if len(row) == 1 else row for row in tags]
+    panel = offmap_mask(ds)
+
+    return {
+        "meta": {
+            "title": ds.config.title,
+            "description": ds.config.description,
+            "places": int(len(places)),
+            "incidents": int(len(incidents)),
+        },
+        "options": {"cluster_radius": 28 if len(places) < 200 else 60},
+        "taxonomy": tax,
+        "statuses": list(STATUSES),
+        "precisions": list(PRECISIONS),
+        "date_precisions": [""] + list(DATE_PRECISIONS),
+        "places": {
+            "name": places["place"].tolist(),
+            "lat": places["lat"].round(6).tolist(),
+            "lon": places["lon"].round(6).tolist(),
+            "precision": pd.Categorical(places["precision"], categories=PRECISIONS).codes.tolist(),
+            "radius": places["radius_m"].fillna(0).round().astype(int).tolist(),
+            "aliases": ["; ".join(a) for a in places["aliases"]],
+            "panel": panel.astype(int).tolist(),
+            "loc": places["loc_source"].tolist(),
+        },
+        "incidents": {
+            "place": incidents["place_idx"].tolist(),
+            "tags": tags,
+            "day": day_numbers(incidents["date"]).tolist(),
+            "date_precision": pd.Categorical(incidents["date_precision"],
+                                             categories=[""] + list(DATE_PRECISIONS)).codes.tolist(),
+            "status": pd.Categorical(incidents["status"], categories=STATUSES).codes.tolist(),
+            "summary": incidents["summary"].tolist(),
+            "source": source_idx.tolist(),
+            "url": url_idx.tolist(),
+        },
+        "sources": sources,
+        "urls": urls,
+        "i18n": interface_strings(lang),
+    }
+
+
+def to_script_json(data: Any) -> str:
+    """JSON safe to place inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no cell can close the
+    script element (``</script>``) or open a comment; U+2028/2029 are escaped
+    for old parsers. ``JSON.parse`` restores the exact text.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -1,0 +1,179 @@
+"""Reading a places CSV into rows with line numbers.
+
+This module only turns bytes into a table of strings; :mod:`mapgen.validate`
+checks the values. It accepts what is unambiguous (a UTF-8 byte-order mark,
+UTF-16 with a BOM, ``;`` or tab as the delimiter from a German Excel,
+``Place`` for ``place``) and reports the rest with the line to fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError, Problem
+
+#: Columns of the data model, in the order a new file gets them.
+COLUMNS = (
+    "place", "address", "lat", "lon", "precision", "incidents", "date",
+    "date_precision", "status", "summary", "source", "url", "aliases",
+)
+#: Optional extra columns mapgen understands.
+EXTRA_COLUMNS = ("radius_m", "fatalities", "event_id")
+REQUIRED = ("place",)
+
+ENCODING_HINT = (
+    "Save the file as UTF-8 (Excel: 'Save As' > 'CSV UTF-8'; LibreOffice: character set "
+    "'Unicode (UTF-8)'), or name its encoding with --encoding (e.g. --encoding cp1252)."
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The cells of a CSV as strings, with the line on which each row starts."""
+
+    path: Path
+    frame: pd.DataFrame  # every column a string column; "" for an empty cell
+    lines: list[int]  # lines[i] is the file line where row i starts
+    delimiter: str
+    encoding: str
+
+
+def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Decode file bytes to text; return (text, encoding name)."""
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise DataError([Problem(str(path), 0, None, None, f"unknown encoding {encoding!r}.")]) from None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise DataError(
+                [Problem(str(path), line, None, None, f"cannot be read as {encoding}: {exc.reason}.")]
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.start + 1].hex()
+        snippet = data[max(0, exc.start - 20):exc.start + 10].decode("utf-8", "replace")
+        msg = (
+            f"byte 0x{bad} near {snippet.strip()!r} is not UTF-8 "
+            f"(the file was probably saved as Windows-1252 or Latin-1). {ENCODING_HINT}"
+        )
+        raise DataError([Problem(str(path), line, None, None, msg)]) from None
+
+
+def sniff_delimiter(header: str) -> str:
+    """Pick the delimiter from the header line: the one that yields a 'place' column."""
+    for delim in (",", ";", "\t"):
+        cells = next(csv.reader([header], delimiter=delim), [])
+        if any(c.strip().lower() in REQUIRED for c in cells) and len(cells) > 1:
+            return delim
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def read_table(path: str | Path, encoding: str | None = None) -> RawTable:
+    """Read ``path`` into a :class:`RawTable`; raise :class:`DataError` if unreadable."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError([Problem(str(path), 0, None, None, "file not found.")]) from None
+    except IsADirectoryError:
+        raise DataError([Problem(str(path), 0, None, None, "is a folder, not a CSV file.")]) from None
+    text, used = decode(data, path, encoding)
+    return parse_text(text, path, used)
+
+
+def parse_text(text: str, path: Path, encoding: str = "utf-8") -> RawTable:
+    """Parse CSV text into a :class:`RawTable` (see :func:`read_table`)."""
+    where = str(path)
+    if not text.strip():
+        raise DataError(
+            [Problem(where, 0, None, None,
+                     "the file is empty. It needs a header row with at least the column 'place'; "
+                     f"the full set is: {', '.join(COLUMNS)}.")]
+        )
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    delim = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[Problem] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not record or all(not c.strip() for c in record):
+                continue
+            if header is None:
+                header, header_line = [c.strip().lower() for c in record], start
+                continue
+            if len(record) > len(header):
+                extra = [c for c in record[len(header):] if c.strip()]
+                if extra:
+                    problems.append(Problem(
+                        where, start, None, None,
+                        f"has {len(record)} cells but the header has {len(header)}; "
+                        f"extra value {extra[0]!r}. Quote cells that contain {delim!r}.",
+                    ))
+                    continue
+                record = record[:len(header)]
+            elif len(record) < len(header):
+                record = record + [""] * (len(header) - len(record))
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        problems.append(Problem(where, reader.line_num, None, None, f"cannot be parsed as CSV: {exc}."))
+    assert header is not None
+    problems.extend(_check_header(header, header_line, where))
+    if problems:
+        raise DataError(problems)
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    for column in COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    return RawTable(path=path, frame=frame, lines=lines, delimiter=delim, encoding=encoding)
+
+
+def _check_header(header: list[str], line: int, where: str) -> list[Problem]:
+    problems = []
+    missing = [c for c in REQUIRED if c not in header]
+    for column in missing:
+        problems.append(Problem(
+            where, line, None, None,
+            f"the required column {column!r} is missing. The header is: {', '.join(header)}. "
+            f"Columns mapgen reads: {', '.join(COLUMNS)}.",
+        ))
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            problems.append(Problem(where, line, None, None,
+                                    f"the column {name!r} appears twice in the header; rename or delete one."))
+        seen.add(name)
+    if ("lat" in header) != ("lon" in header):
+        have, lack = ("lat", "lon") if "lat" in header else ("lon", "lat")
+        problems.append(Problem(where, line, None, None,
+                                f"the column {have!r} is there but {lack!r} is missing; they go together."))
+    return problems
+
+
+def load(path: str | Path, encoding: str | None = None):  # -> mapgen.dataset.Dataset
+    """Read and check a places CSV (see :func:`mapgen.validate.load`)."""
+    from .validate import load as _load
+
+    return _load(path, encoding)

@@ -1,0 +1,109 @@
+"""Building the folium map: basemaps, controls and the incident layer.
+
+The incident layer is one element (:class:`IncidentLayer`) that embeds the
+page data once as JSON and the small script in ``static/mapgen.js`` that
+draws markers, uncertainty circles, popups, filters and panels from it. No
+text of the data passes through folium's ``Popup``/``Tooltip`` (which put it
+inside JavaScript template literals); the script inserts it as text nodes.
+"""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import folium
+import xyzservices.providers as xyz
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from . import assets
+from .payload import interface_strings, to_script_json
+
+#: Basemaps offered in the layer switcher: (interface string key, provider).
+BASEMAPS = (
+    ("basemap_osm", xyz.OpenStreetMap.Mapnik),
+    ("basemap_light", xyz.Esri.WorldGrayCanvas),
+    ("basemap_satellite", xyz.Esri.WorldImagery),
+)
+
+
+@lru_cache(maxsize=None)
+def _static(name: str) -> str:
+    return resources.files("mapgen").joinpath(f"static/{name}").read_text("utf-8")
+
+
+class IncidentLayer(MacroElement):
+    """The data and the script that turn it into markers and controls."""
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}
+{{ this.head_html }}
+<style>{{ this.css }}</style>
+{% endmacro %}
+{% macro html(this, kwargs) %}
+<script type="application/json" id="mapgen-data">{{ this.data_json }}</script>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+{{ this.js }}
+mapgen.start({{ this._parent.get_name() }}, "mapgen-data");
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, data_json: str, head_html: str) -> None:
+        super().__init__()
+        self._name = "IncidentLayer"
+        self.data_json = data_json
+        self.head_html = head_html
+        self.css = _static("mapgen.css")
+        self.js = _static("mapgen.js")
+
+
+def make_map(data: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
+    """A folium map showing ``data`` (from :func:`mapgen.payload.page_data`)."""
+    strings = data["i18n"]
+    figure = Figure(title=html.escape(data["meta"]["title"]))
+    fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_control=True, max_zoom=18)
+    # per-map copies: folium keeps these lists on the class, shared by every map
+    fmap.default_js = []
+    fmap.default_css = []
+    figure.add_child(fmap)
+    for i, (key, provider) in enumerate(BASEMAPS):
+        folium.TileLayer(tiles=provider, name=strings.get(key, key), show=(i == 0),
+                         overlay=False, control=True).add_to(fmap)
+    folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
+    IncidentLayer(to_script_json(data), assets.head_html(self_contained)).add_to(fmap)
+    _stable_ids(figure)
+    return fmap
+
+
+def _stable_ids(root: Element) -> None:
+    """Give every element a sequential id so the same input renders the same bytes.
+
+    branca draws ids from ``os.urandom``; names in the page derive from them.
+    """
+    counter = 0
+    stack = [root]
+    while stack:
+        element = stack.pop(0)
+        counter += 1
+        element._id = f"{counter:04d}"
+        stack[0:0] = list(element._children.values())
+
+
+def render_html(fmap: folium.Map) -> str:
+    """The complete HTML page of ``fmap`` (rendered once)."""
+    page = fmap.get_root().render()
+    return page if page.endswith("\n") else page + "\n"
+
+
+def page_language_attribute(page: str, lang: str) -> str:
+    """Set ``<html lang=…>`` so screen readers pick the right voice."""
+    return page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+
+
+__all__ = ["make_map", "render_html", "IncidentLayer", "BASEMAPS", "interface_strings"]

@@ -1,0 +1,195 @@
+"""Helpers for driving map pages in headless Chromium with no internet.
+
+Every request of a page opened with :func:`open_map` is routed:
+
+* ``https://cdn.jsdelivr.net/npm/<pkg>@<ver>/<path>`` of a pinned asset is
+  served from the local asset cache (with CORS, so SRI checks work);
+* map tiles (known tile hosts, or any ``/{z}/{x}/{y}.png``-like URL) get a
+  blank PNG made here;
+* ``file:``, ``data:`` and loopback (127.0.0.1 / localhost) requests go through;
+* anything else is aborted and recorded in :attr:`MapPage.escaped`.
+
+Console errors, page errors, dialogs and failed requests are recorded too;
+:meth:`MapPage.problems` lists all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Page,
+    Request,
+    Route,
+    WebSocketRoute,
+)
+
+from mapgen import assets
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Belt and braces: even traffic Playwright cannot route (DNS prefetch,
+    # preconnect) can resolve no host but loopback.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+TILE_HOSTS = re.compile(
+    r"(^|\.)(tile\.openstreetmap\.(org|fr|de)|tile\.opentopomap\.org|basemaps\.cartocdn\.com"
+    r"|server\.arcgisonline\.com|tile\.thunderforest\.com|tiles\.stadiamaps\.com)$"
+)
+TILE_PATH = re.compile(r"/\d+/\d+/\d+(@2x)?\.(png|jpe?g|webp)$", re.IGNORECASE)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def blank_png(size: int = 256, grey: int = 232) -> bytes:
+    """A ``size``×``size`` uniform grey PNG, built in memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = (b"\x00" + bytes([grey]) * size) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def is_tile_url(url: str) -> bool:
+    """True for map tile requests (known tile hosts, or ``/{z}/{x}/{y}.png``-like paths)."""
+    parts = urlsplit(url)
+    return bool(TILE_HOSTS.search(parts.hostname or "")) or bool(TILE_PATH.search(parts.path))
+
+
+def cdn_files(cache: Path | None = None) -> dict[str, Path]:
+    """Map each pinned asset's jsDelivr URL to its file in the asset cache."""
+    return {assets.cdn_url(a): assets.cache_path(a, cache) for a in assets.assets()}
+
+
+@dataclass
+class MapPage:
+    """A Playwright page plus everything suspicious it did. Unknown attributes go to ``page``."""
+
+    page: Page
+    escaped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.page, name)
+
+    def problems(self) -> list[str]:
+        """Everything that should fail a test, one line each."""
+        return (
+            [f"escaped request: {u}" for u in self.escaped]
+            + [f"failed request: {u}" for u in self.failed]
+            + [f"console error: {m}" for m in self.console_errors]
+            + [f"page error: {m}" for m in self.page_errors]
+            + [f"dialog: {m}" for m in self.dialogs]
+        )
+
+    def assert_clean(self) -> None:
+        """Fail unless the page did nothing suspicious so far."""
+        problems = self.problems()
+        assert not problems, "map page problems:\n  " + "\n  ".join(problems)
+
+
+def open_map(
+    browser: Browser,
+    target: Path | str,
+    viewport: tuple[int, int] = (1280, 800),
+    *,
+    serve_cdn: bool = True,
+    serve_tiles: bool = True,
+    cache: Path | None = None,
+) -> tuple[MapPage, BrowserContext]:
+    """Open ``target`` (a file path or URL) in a fresh context with offline routing.
+
+    ``serve_cdn=False`` / ``serve_tiles=False`` abort (and record) those
+    requests too, for pages that must work with no network at all. CDN files
+    come from ``cache`` (default: the asset cache).
+    """
+    context = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    mp = MapPage(page)
+    cdn = cdn_files(cache) if serve_cdn else {}
+    tile = blank_png()
+
+    def handle(route: Route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("file", "data", "blob") or parts.hostname in LOOPBACK:
+            route.continue_()
+        elif url in cdn:
+            route.fulfill(
+                status=200,
+                body=cdn[url].read_bytes(),
+                headers={
+                    "Content-Type": assets.mime_type(url),
+                    "Access-Control-Allow-Origin": "*",
+                },
+            )
+        elif serve_tiles and is_tile_url(url):
+            route.fulfill(status=200, body=tile, headers={"Content-Type": "image/png",
+                                                          "Access-Control-Allow-Origin": "*"})
+        else:
+            mp.escaped.append(url)
+            route.abort("blockedbyclient")
+
+    def handle_ws(ws: WebSocketRoute) -> None:
+        mp.escaped.append(ws.url)
+        ws.close()
+
+    def on_failed(request: Request) -> None:
+        if request.url not in mp.escaped:
+            mp.failed.append(f"{request.url} ({request.failure})")
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            mp.console_errors.append(f"{msg.text} @ {msg.location}")
+
+    def on_pageerror(error: Error) -> None:
+        mp.page_errors.append(str(error))
+
+    def on_dialog(dialog: Dialog) -> None:
+        mp.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    context.route("**/*", handle)
+    context.route_web_socket(re.compile(".*"), handle_ws)
+    page.on("requestfailed", on_failed)
+    page.on("console", on_console)
+    page.on("pageerror", on_pageerror)
+    page.on("dialog", on_dialog)
+    page.goto(target if isinstance(target, str) else Path(target).resolve().as_uri())
+    return mp, context
+
+
+def save_screenshot(page: Page | MapPage, name: str) -> Path:
+    """Save a PNG of ``page`` as ``test-artifacts/<name>.png`` and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
+    target = page.page if isinstance(page, MapPage) else page
+    target.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,92 @@
+"""Shared fixtures: pinned asset cache, headless Chromium, offline map pages.
+
+Tests that use ``map_page`` or ``chromium_browser`` are marked ``browser``
+automatically (deselect with ``-m "not browser"``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from browser import CHROMIUM, CHROMIUM_ARGS, MapPage, open_map, save_screenshot
+from mapgen import assets
+
+BROWSER_FIXTURES = {"map_page", "chromium_browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def asset_cache() -> Path:
+    """The asset cache, populated from the npm registry if needed (fails loudly)."""
+    root = assets.cache_dir()
+    assets.fetch(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Browser]:
+    """One headless Debian Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def map_page(
+    asset_cache: Path, chromium_browser: Browser
+) -> Iterator[Callable[..., MapPage]]:
+    """Factory ``open_map(html_path, viewport=(1280, 800), *, serve_cdn=True, serve_tiles=True)``.
+
+    Returns a :class:`browser.MapPage` (a ``Page`` plus the recorded
+    ``escaped``/``failed``/``console_errors``/``page_errors``/``dialogs``).
+    At teardown the test fails if any page recorded a problem.
+    """
+    opened: list[tuple[MapPage, BrowserContext]] = []
+
+    def factory(
+        html_path: Path | str,
+        viewport: tuple[int, int] = (1280, 800),
+        *,
+        serve_cdn: bool = True,
+        serve_tiles: bool = True,
+    ) -> MapPage:
+        mp, context = open_map(
+            chromium_browser,
+            html_path,
+            viewport,
+            serve_cdn=serve_cdn,
+            serve_tiles=serve_tiles,
+            cache=asset_cache,
+        )
+        opened.append((mp, context))
+        return mp
+
+    yield factory
+    problems = [p for mp, _ in opened for p in mp.problems()]
+    for _, context in opened:
+        context.close()
+    if problems:
+        pytest.fail("map page problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """``screenshot(page, suffix="")`` saves ``test-artifacts/<test name>[-suffix].png``."""
+
+    def take(page: Page | MapPage, suffix: str = "") -> Path:
+        name = request.node.name + (f"-{suffix}" if suffix else "")
+        return save_screenshot(page, name)
+
+    return take
