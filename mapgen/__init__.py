@@ -19,9 +19,9 @@ __all__ = ["build", "load", "MapgenError", "DataError", "ConfigError", "Geocodin
            "OutputError", "Problem", "__version__"]
 
 
-def build(*args: Any, **kwargs: Any):  # noqa: ANN201 - see mapgen.build.build
-    """Build the map; see :func:`mapgen.build.build`."""
-    from .build import build as _build
+def build(*args: Any, **kwargs: Any):  # noqa: ANN201 - see mapgen.pipeline.build
+    """Build the map; see :func:`mapgen.pipeline.build`."""
+    from .pipeline import build as _build
 
     return _build(*args, **kwargs)
 

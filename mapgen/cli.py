@@ -61,7 +61,7 @@ def cli() -> None:
 def build(csv: Path, out_dir: Path, offline: bool, open_browser: bool, lang: str | None,
           self_contained: bool, encoding: str | None) -> None:
     """Build map.html and places.geojson from CSV (default: places.csv)."""
-    from .build import build as run_build, summary_line
+    from .pipeline import build as run_build, summary_line
 
     result = run_build(csv, out_dir, offline=offline, lang=lang, self_contained=self_contained,
                        encoding=encoding, open_browser=open_browser)
@@ -103,3 +103,41 @@ def assets_fetch() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mapgen")
+
+
+@cli.command("geocode")
+@CSV_ARG
+@click.option("--offline", is_flag=True,
+              help="No network: manual coordinates, geocache.csv and the city/country gazetteer only.")
+@click.option("--geocoder", "service", default="nominatim", show_default=True, metavar="NAME",
+              help="A geopy service (nominatim, photon, opencage, ...); keys from MAPGEN_<NAME>_API_KEY.")
+@click.option("--nominatim-url", metavar="URL", help="A self-hosted Nominatim, e.g. http://localhost:8080.")
+@click.option("--user-agent", metavar="UA",
+              help="How mapgen identifies itself to the service (default: $MAPGEN_USER_AGENT, else mapgen/0.1).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10, show_default=True,
+              help="Seconds to wait for one answer.")
+@click.option("--review", is_flag=True, help="Print a table to check every result: query, result, distance, source.")
+@click.option("--write", is_flag=True, help="Fill the empty lat/lon cells of CSV with the results (nothing else).")
+@click.option("--accept-flagged", is_flag=True,
+              help="Use results outside the expected area or far from the other places.")
+@ENCODING_OPT
+@friendly_errors
+def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str | None, user_agent: str | None,
+                    timeout: float, review: bool, write: bool, accept_flagged: bool,
+                    encoding: str | None) -> None:
+    """Find coordinates for places without lat/lon and save them in geocache.csv."""
+    from .errors import GeocodingError
+    from .writeback import failure_message, geocode_csv, review_table, summary_lines
+
+    if user_agent is not None and not user_agent.strip():
+        raise click.BadParameter("must not be empty; services require an application to identify itself.",
+                                 param_hint="--user-agent")
+    run = geocode_csv(csv, offline=offline, service=service, nominatim_url=nominatim_url,
+                      user_agent=user_agent, timeout=timeout, accept_flagged=accept_flagged,
+                      write=write, encoding=encoding)
+    if review:
+        click.echo(review_table(run))
+    for line in summary_lines(run):
+        click.echo(line)
+    if not run.ok:
+        raise GeocodingError(failure_message(run))

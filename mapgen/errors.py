@@ -17,7 +17,7 @@ class MapgenError(Exception):
     """Root of every error mapgen raises for a user's mistake or situation."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, located precisely enough to fix it."""
 
@@ -46,7 +46,7 @@ class DataError(MapgenError, ValueError):
     """The input data has one or more problems; all of them are listed."""
 
     def __init__(self, problems: Iterable[Problem], hint: str | None = None) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line, p.column or "", p.message))
         self.hint = hint
         super().__init__(self.__str__())
 

@@ -65,9 +65,12 @@ def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, s
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bad = data[exc.start:exc.start + 1].hex()
-        snippet = data[max(0, exc.start - 20):exc.start + 10].decode("utf-8", "replace")
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line_end = data.find(b"\n", exc.start)
+        line_bytes = data[line_start:line_end if line_end >= 0 else len(data)]
+        snippet = line_bytes[:80].decode("utf-8", "replace").strip()
         msg = (
-            f"byte 0x{bad} near {snippet.strip()!r} is not UTF-8 "
+            f"byte 0x{bad} in {snippet!r} is not UTF-8 "
             f"(the file was probably saved as Windows-1252 or Latin-1). {ENCODING_HINT}"
         )
         raise DataError([Problem(str(path), line, None, None, msg)]) from None
@@ -89,7 +92,9 @@ def read_table(path: str | Path, encoding: str | None = None) -> RawTable:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise DataError([Problem(str(path), 0, None, None, "file not found.")]) from None
+        raise DataError([Problem(str(path), 0, None, None,
+                                 "file not found. Give the path of your places CSV "
+                                 "(the default is places.csv in the current folder).")]) from None
     except IsADirectoryError:
         raise DataError([Problem(str(path), 0, None, None, "is a folder, not a CSV file.")]) from None
     text, used = decode(data, path, encoding)

@@ -226,8 +226,9 @@ def _cell(value: object) -> str:
 
 
 def _check_duplicates(check: _Checker, incidents: pd.DataFrame) -> None:
-    key = incidents[["place", "date", "status", "summary", "source"]].copy()
-    key["tags"] = incidents["tags"].map(";".join)
+    """Two rows with the same cells would count one incident twice."""
+    key = check.raw.frame.apply(lambda col: col.astype(str).str.strip())
+    key["incidents"] = incidents["tags"].map(";".join)
     dup = key.duplicated(keep=False)
     if not dup.any():
         return
@@ -240,6 +241,6 @@ def _check_duplicates(check: _Checker, incidents: pd.DataFrame) -> None:
             continue
         check.problems.append(Problem(
             check.where, line, None, None,
-            f"repeats line {firsts[row]} exactly (same place, incidents, date, status, summary and "
-            "source); delete one of the two rows.",
+            f"repeats line {firsts[row]} cell for cell, which would count one incident twice; "
+            "delete one of the two rows.",
         ))

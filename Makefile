@@ -1,0 +1,44 @@
+# mapgen: the two set-up commands of the README.
+#   make map    install mapgen into .venv and build output/map.html from places.csv (no network for the data)
+#   make test   also install the test tools, Debian's chromium if missing, the pinned map assets; run every test
+# Other targets: make bench (issue-5 benchmark), make clean.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: map test bench chromium assets clean
+
+map: $(VENV)/.installed
+	$(VENV)/bin/mapgen build places.csv -o output --offline
+
+test: $(VENV)/.installed-test chromium assets
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-test chromium assets
+	$(PY) bench/run.py
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v /usr/bin/chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium (needed by the browser tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@/usr/bin/chromium --version
+
+# Pinned Leaflet / markercluster / Font Awesome files, from the npm registry, hash-checked.
+assets: $(VENV)/.installed
+	$(VENV)/bin/mapgen assets fetch
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache
