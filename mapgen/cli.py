@@ -37,6 +37,29 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _check_user_agent(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty; services require an application to identify itself.")
+    return value
+
+
+def geocoder_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that choose and configure the geocoding service (build and geocode)."""
+    options = [
+        click.option("--geocoder", "service", default="nominatim", show_default=True, metavar="NAME",
+                     help="A geopy service (nominatim, photon, opencage, ...); keys from MAPGEN_<NAME>_API_KEY."),
+        click.option("--nominatim-url", metavar="URL", help="A self-hosted Nominatim, e.g. http://localhost:8080."),
+        click.option("--user-agent", metavar="UA", callback=_check_user_agent,
+                     help="How mapgen identifies itself to the service "
+                          "(default: $MAPGEN_USER_AGENT, else mapgen/0.1)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=10, show_default=True,
+                     help="Seconds to wait for one answer."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mapgen")
 def cli() -> None:
@@ -56,15 +79,25 @@ def cli() -> None:
               help="Language of the map's interface (default: mapgen.toml, else en).")
 @click.option("--self-contained", is_flag=True,
               help="Inline every script, style and font so the map opens with no internet (except map tiles).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "geojson", "kml", "csv"]),
+              help="Also write places.kml (Google Earth) or places.csv (places with coordinates and "
+                   "sources); repeatable. map.html and places.geojson are always written.")
+@click.option("--accept-flagged", is_flag=True,
+              help="Map geocoding results that fall outside the dataset's area (check them first).")
+@geocoder_options
 @ENCODING_OPT
 @friendly_errors
 def build(csv: Path, out_dir: Path, offline: bool, open_browser: bool, lang: str | None,
-          self_contained: bool, encoding: str | None) -> None:
+          self_contained: bool, formats: tuple[str, ...], accept_flagged: bool, service: str,
+          nominatim_url: str | None, user_agent: str | None, timeout: float, encoding: str | None) -> None:
     """Build map.html and places.geojson from CSV (default: places.csv)."""
     from .pipeline import build as run_build, summary_line
 
     result = run_build(csv, out_dir, offline=offline, lang=lang, self_contained=self_contained,
-                       encoding=encoding, open_browser=open_browser)
+                       encoding=encoding, open_browser=open_browser, accept_flagged=accept_flagged,
+                       geocoder_options={"service": service, "nominatim_url": nominatim_url,
+                                         "user_agent": user_agent, "timeout": timeout},
+                       formats=tuple(dict.fromkeys(("html", "geojson") + formats)))
     for note in result.notes:
         click.echo(f"Check: {note}", err=True)
     click.echo(summary_line(result))
@@ -109,13 +142,7 @@ def main() -> None:
 @CSV_ARG
 @click.option("--offline", is_flag=True,
               help="No network: manual coordinates, geocache.csv and the city/country gazetteer only.")
-@click.option("--geocoder", "service", default="nominatim", show_default=True, metavar="NAME",
-              help="A geopy service (nominatim, photon, opencage, ...); keys from MAPGEN_<NAME>_API_KEY.")
-@click.option("--nominatim-url", metavar="URL", help="A self-hosted Nominatim, e.g. http://localhost:8080.")
-@click.option("--user-agent", metavar="UA",
-              help="How mapgen identifies itself to the service (default: $MAPGEN_USER_AGENT, else mapgen/0.1).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10, show_default=True,
-              help="Seconds to wait for one answer.")
+@geocoder_options
 @click.option("--review", is_flag=True, help="Print a table to check every result: query, result, distance, source.")
 @click.option("--write", is_flag=True, help="Fill the empty lat/lon cells of CSV with the results (nothing else).")
 @click.option("--accept-flagged", is_flag=True,
@@ -129,9 +156,6 @@ def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str |
     from .errors import GeocodingError
     from .writeback import failure_message, geocode_csv, review_table, summary_lines
 
-    if user_agent is not None and not user_agent.strip():
-        raise click.BadParameter("must not be empty; services require an application to identify itself.",
-                                 param_hint="--user-agent")
     run = geocode_csv(csv, offline=offline, service=service, nominatim_url=nominatim_url,
                       user_agent=user_agent, timeout=timeout, accept_flagged=accept_flagged,
                       write=write, encoding=encoding)
@@ -141,3 +165,74 @@ def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str |
         click.echo(line)
     if not run.ok:
         raise GeocodingError(failure_message(run))
+
+
+@cli.command("watch")
+@CSV_ARG
+@click.option("-o", "--out", "out_dir", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for map.html and places.geojson.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 to serve the map on (0: any free port).")
+@click.option("--no-open", is_flag=True, help="Do not open the map in the web browser.")
+@click.option("--offline", is_flag=True, help="Never use the network: manual coordinates, cache and gazetteer only.")
+@click.option("--lang", type=click.Choice(["en", "de"]), default=None,
+              help="Language of the map's interface (default: mapgen.toml, else en).")
+@friendly_errors
+def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: bool, lang: str | None) -> None:
+    """Serve the map on 127.0.0.1 and rebuild it each time CSV is saved; Ctrl-C stops."""
+    import webbrowser
+
+    from .watch import run
+
+    run(csv, out_dir, port=port, opener=None if no_open else webbrowser.open,
+        echo=lambda message, is_error=False: click.echo(message, err=is_error), offline=offline, lang=lang)
+
+
+@cli.command("import-acled")
+@click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out", default="places.csv", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Places file to write.")
+@click.option("--append", is_flag=True, help="Add the events to an existing places file (events already there are skipped).")
+@ENCODING_OPT
+@friendly_errors
+def import_acled_command(export: Path, out: Path, append: bool, encoding: str | None) -> None:
+    """Turn an ACLED export (CSV) into rows of a places file."""
+    from .acled import import_acled
+
+    result = import_acled(export, out, append=append, encoding=encoding)
+    skipped = f"; {result.skipped} already there, skipped" if result.skipped else ""
+    click.echo(f"{len(result.rows)} events written to {out}{skipped}.")
+    if result.renamed:
+        click.echo(f"{len(result.renamed)} place names got their region added, because ACLED uses them "
+                   "for several locations (e.g. " + next(iter(result.renamed)) + ").")
+    if result.untyped:
+        click.echo(f"Check: {len(result.untyped)} events have no incident type, as their ACLED type fits "
+                   f"several of ours (e.g. {result.untyped[0]}); fill in 'incidents'.", err=True)
+
+
+@cli.command("extract")
+@click.argument("article", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "csv_path", default="places.csv", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Places file whose names to look for.")
+@click.option("--append", is_flag=True, help="Add the candidate rows to the places file instead of printing them.")
+@click.option("--source", default=None, help="Text for the 'source' column (default: the report's file name).")
+@click.option("--date", default="", metavar="YYYY-MM-DD", help="Date of the report, for the 'date' column.")
+@click.option("--min-population", default=100_000, show_default=True, type=click.IntRange(15_000),
+              help="Only cities of the gazetteer with at least this many people count.")
+@click.option("--encoding", default=None, metavar="NAME", help="Text encoding of the report when it is not UTF-8.")
+@friendly_errors
+def extract_command(article: Path, csv_path: Path, append: bool, source: str | None, date: str,
+                    min_population: int, encoding: str | None) -> None:
+    """List candidate rows for the places a report mentions (status candidate, to review)."""
+    from .extract import extract_file, rows_csv
+
+    rows, added = extract_file(article, csv_path, append=append, source=source, date=date,
+                               min_population=min_population, encoding=encoding)
+    if not append:
+        click.echo(rows_csv(rows), nl=False)
+        click.echo(f"{len(rows)} candidate rows; nothing was written (use --append to add them to {csv_path}).",
+                   err=True)
+    else:
+        click.echo(f"{added} candidate rows added to {csv_path}"
+                   + (f" ({len(rows) - added} were already there)" if len(rows) > added else "")
+                   + "; review them and change their status.")

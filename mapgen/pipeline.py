@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .config import LANGS, load_config
-from .dataset import Dataset
+from .dataset import DEFAULT_RADIUS_M, Dataset
 from .errors import DataError, MapgenError, Problem
 from .validate import load
 
@@ -42,6 +42,8 @@ def locate_places(
     geocoder: Any = None,
     progress: Callable[..., Any] | None = None,
     notes: list[str] | None = None,
+    accept_flagged: bool = False,
+    geocoder_options: dict[str, Any] | None = None,
 ) -> Dataset:
     """Fill coordinates of places that have none: cache, gazetteer, then a live geocoder.
 
@@ -53,30 +55,37 @@ def locate_places(
         return ds
     from . import geocode  # imported only when needed: it loads geopy
 
+    if geocoder is None and not offline and geocoder_options:
+        from .geocoders import make_geocoder
+
+        options = dict(geocoder_options)
+        geocoder = make_geocoder(options.pop("service", "nominatim"), **options)
+
     queries = [
         geocode.Query(place=row.place, query=row.address or row.place, line=int(row.line))
         for row in ds.places[missing].itertuples()
     ]
-    report = geocode.locate_for_dataset(ds, queries, offline=offline, geocoder=geocoder, progress=progress)
+    report = geocode.locate_for_dataset(ds, queries, offline=offline, geocoder=geocoder, progress=progress,
+                                        accept_flagged=accept_flagged)
     places = ds.places.copy()
     problems = []
     for pos in places.index[missing]:
         name = places.at[pos, "place"]
         location = report.locations.get(name)
         if location is None:
-            reason = report.failures.get(name, "no result")
-            hint = ("run `mapgen geocode` with network, or fill in lat and lon" if offline
-                    else "check the address, or fill in lat and lon")
+            reason = report.failures.get(name) or "no result; check the address, or fill in lat and lon."
             problems.append(Problem(str(ds.path), int(places.at[pos, "line"]), "place", name,
-                                    f"could not be located ({reason}); {hint}."))
+                                    f"could not be located: {reason}"))
             continue
         places.at[pos, "lat"] = location.lat
         places.at[pos, "lon"] = location.lon
         places.at[pos, "loc_source"] = location.source
         if location.precision and location.precision != places.at[pos, "precision"]:
             if location.precision in ("city", "country"):
+                if notes is not None and places.at[pos, "precision"] not in ("", "approximate"):
+                    notes.append(f"{name}: located only at {location.precision} level ({location.source}); "
+                                 f"shown as {location.precision}, not {places.at[pos, 'precision']}")
                 places.at[pos, "precision"] = location.precision
-                from .dataset import DEFAULT_RADIUS_M
                 places.at[pos, "radius_m"] = float(DEFAULT_RADIUS_M[location.precision])
         if location.flags and notes is not None:
             notes.append(f"{name}: {', '.join(location.flags)}")
@@ -97,13 +106,20 @@ def build(
     formats: tuple[str, ...] = OUTPUT_FORMATS,
     open_browser: bool = False,
     progress: Callable[..., Any] | None = None,
+    accept_flagged: bool = False,
+    geocoder_options: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Build the incident map of ``csv_path``.
 
     Returns a :class:`BuildResult` whose ``.map`` is the folium map (it also
     displays itself in a notebook). With ``out_dir`` set, writes
     ``map.html`` and ``places.geojson`` there (plus other ``formats``).
-    Raises :class:`mapgen.errors.MapgenError` subclasses for bad input.
+    Places without coordinates are located (see :func:`locate_places`); a
+    geocoding result outside the dataset's area is refused unless
+    ``accept_flagged``. ``geocoder`` (a geopy geocoder) or ``geocoder_options``
+    (``service``, ``nominatim_url``, ``user_agent``, ``timeout``; see
+    :func:`mapgen.geocoders.make_geocoder`) choose the service. Raises :class:`mapgen.errors.MapgenError` subclasses
+    for bad input.
     """
     from .export import geojson_text, write_all
     from .payload import offmap_mask, page_data
@@ -119,7 +135,8 @@ def build(
         raise MapgenError(f"unknown output format {unknown[0]!r}; use html, geojson, kml or csv.")
     notes: list[str] = []
     ds = load(csv_path, encoding=encoding, config=config)
-    ds = locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes)
+    ds = locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes,
+                       accept_flagged=accept_flagged, geocoder_options=geocoder_options)
 
     data = page_data(ds, lang)
     fmap = make_map(data, self_contained=self_contained)
@@ -137,6 +154,9 @@ def build(
         if extra in formats:
             from . import formats as extra_formats  # written by the export formats module
             files[out / f"places.{extra}"] = extra_formats.render(extra, ds, offmap_mask(ds))
+    if any(path.resolve() == csv_path.resolve() for path in files):
+        raise MapgenError(f"the output folder {out} holds {csv_path.name}, which the export would "
+                          "overwrite; choose another folder with -o.")
     write_all(files)
     result.files = list(files)
     if open_browser and "html" in formats:
