@@ -192,7 +192,8 @@ def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: b
 @click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out", default="places.csv", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Places file to write.")
-@click.option("--append", is_flag=True, help="Add the events to an existing places file (events already there are skipped).")
+@click.option("--append", is_flag=True,
+              help="Add the events to an existing places file (events already there are skipped).")
 @ENCODING_OPT
 @friendly_errors
 def import_acled_command(export: Path, out: Path, append: bool, encoding: str | None) -> None:

@@ -1,0 +1,65 @@
+/* mapgen watch: reload the map when places.csv was rebuilt, show build errors as a banner.
+ * Injected by `mapgen watch` into the page as served; never part of a built map.html.
+ * Asks the local server (long polling) for the build state; errors are shown as text only. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var mapVersion = Number(script.getAttribute("data-map-version"));
+  var root = document.documentElement;
+  var banner = null;
+
+  function say(kind, title, lines) {
+    if (!title) {
+      if (banner) banner.remove();
+      banner = null;
+      root.removeAttribute("data-mapgen-live-banner");
+      return;
+    }
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "mapgen-live-banner";
+      banner.setAttribute("role", "alert");
+      document.body.appendChild(banner);
+    }
+    banner.textContent = "";
+    banner.setAttribute("data-kind", kind);
+    var head = document.createElement("strong");
+    head.textContent = title;
+    banner.appendChild(head);
+    if (lines && lines.length) {
+      var pre = document.createElement("pre");
+      pre.textContent = lines.join("\n");
+      banner.appendChild(pre);
+    }
+    root.setAttribute("data-mapgen-live-banner", kind);
+  }
+
+  function poll(since) {
+    fetch("/__mapgen__/state?since=" + since, { cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        if (state.stopped) {
+          say("stopped", "mapgen watch has stopped; this page no longer updates.", []);
+          root.setAttribute("data-mapgen-live", "stopped");
+          return;
+        }
+        if (state.map !== mapVersion) {
+          location.reload();
+          return;
+        }
+        if (state.errors.length) {
+          say("error", state.title, state.errors);
+        } else {
+          say("", "", []);
+        }
+        root.setAttribute("data-mapgen-live", String(state.state));
+        poll(state.state);
+      })
+      .catch(function () {
+        say("lost", "Lost the connection to mapgen watch; retrying.", []);
+        setTimeout(function () { poll(-1); }, 2000);
+      });
+  }
+
+  poll(-1);
+})();
