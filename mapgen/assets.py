@@ -67,6 +67,11 @@ _MIME = {
 }
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)""")
 _SOURCE_MAP = re.compile(r"^[ \t]*(//|/\*)# sourceMappingURL=[^\n]*\n?", re.MULTILINE)
+# A TrueType fallback after a WOFF2 source in an @font-face ``src`` list. Every
+# browser that runs Leaflet reads WOFF2, so self-contained pages leave it out.
+_TTF_FALLBACK = re.compile(
+    r"""\s*,\s*url\(\s*(['"]?)[^'")]+\.ttf\1\s*\)\s*format\(\s*(['"]?)truetype\2\s*\)""", re.IGNORECASE
+)
 
 
 class AssetError(_BaseError):
@@ -251,8 +256,13 @@ def _data_uri(entry: Asset, root: Path) -> str:
 
 
 def _inline_css(entry: Asset, text: str, root: Path) -> str:
-    """Rewrite relative ``url(...)`` references of a CSS file to ``data:`` URIs."""
+    """Rewrite relative ``url(...)`` references of a CSS file to ``data:`` URIs.
+
+    TrueType font fallbacks are dropped first: WOFF2 suffices and the page
+    stays about 570 KB smaller.
+    """
     by_path = {a.path: a for a in assets() if a.package == entry.package}
+    text = _TTF_FALLBACK.sub("", text)
 
     def repl(m: re.Match[str]) -> str:
         ref = m.group(2).strip()

@@ -10,6 +10,7 @@ inside JavaScript template literals); the script inserts it as text nodes.
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -17,10 +18,11 @@ from typing import Any
 import folium
 import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
 
 from . import assets
 from .payload import interface_strings, to_script_json
+
+MAX_ZOOM = 18
 
 #: Basemaps offered in the layer switcher: (interface string key, provider).
 BASEMAPS = (
@@ -30,29 +32,32 @@ BASEMAPS = (
 )
 
 
+_NO_PAGE_ZOOM = re.compile(r"initial-scale=1\.0,\s*maximum-scale=1\.0,\s*user-scalable=no")
+
+
 @lru_cache(maxsize=None)
 def _static(name: str) -> str:
     return resources.files("mapgen").joinpath(f"static/{name}").read_text("utf-8")
 
 
+class _Verbatim(Element):
+    """Text put into the page exactly as given.
+
+    branca turns the output of a ``MacroElement``'s macros into a new Jinja
+    template, so a CSV cell holding ``{{ ... }}`` would be evaluated at build
+    time. Our page parts skip that second pass.
+    """
+
+    def __init__(self, *parts: str) -> None:
+        super().__init__()
+        self.parts = parts  # joined only when rendered: the page data is not held twice
+
+    def render(self, **kwargs: Any) -> str:
+        return "".join(self.parts)
+
+
 class IncidentLayer(MacroElement):
     """The data and the script that turn it into markers and controls."""
-
-    _template = Template(
-        """
-{% macro header(this, kwargs) %}
-{{ this.head_html }}
-<style>{{ this.css }}</style>
-{% endmacro %}
-{% macro html(this, kwargs) %}
-<script type="application/json" id="mapgen-data">{{ this.data_json }}</script>
-{% endmacro %}
-{% macro script(this, kwargs) %}
-{{ this.js }}
-mapgen.start({{ this._parent.get_name() }}, "mapgen-data");
-{% endmacro %}
-"""
-    )
 
     def __init__(self, data_json: str, head_html: str) -> None:
         super().__init__()
@@ -60,21 +65,34 @@ mapgen.start({{ this._parent.get_name() }}, "mapgen-data");
         self.data_json = data_json
         self.head_html = head_html
         self.css = _static("mapgen.css")
-        self.js = _static("mapgen.js")
+        self.js = _static("mapgen.js") + _static("mapgen-panel.js")
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the assets, the data and the script to the page, verbatim."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "IncidentLayer must be inside a Figure"
+        name = self.get_name()
+        figure.header.add_child(_Verbatim(f"{self.head_html}<style>{self.css}</style>\n"), name=name)
+        figure.html.add_child(_Verbatim(
+            '<script type="application/json" id="mapgen-data">', self.data_json, "</script>\n"), name=name)
+        figure.script.add_child(_Verbatim(
+            f'{self.js}\nmapgen.start({self._parent.get_name()}, "mapgen-data");\n'), name=name)
 
 
 def make_map(data: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
     """A folium map showing ``data`` (from :func:`mapgen.payload.page_data`)."""
     strings = data["i18n"]
     figure = Figure(title=html.escape(data["meta"]["title"]))
-    fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_control=True, max_zoom=18)
+    fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_control="topright", max_zoom=MAX_ZOOM)
     # per-map copies: folium keeps these lists on the class, shared by every map
     fmap.default_js = []
     fmap.default_css = []
     figure.add_child(fmap)
     for i, (key, provider) in enumerate(BASEMAPS):
-        folium.TileLayer(tiles=provider, name=strings.get(key, key), show=(i == 0),
-                         overlay=False, control=True).add_to(fmap)
+        # a basemap with fewer zoom levels is enlarged beyond them instead of going blank
+        native = min(int(provider.get("max_zoom", MAX_ZOOM)), MAX_ZOOM)
+        folium.TileLayer(tiles=provider, name=strings.get(key, key), show=(i == 0), overlay=False,
+                         control=True, max_zoom=MAX_ZOOM, max_native_zoom=native).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
     IncidentLayer(to_script_json(data), assets.head_html(self_contained)).add_to(fmap)
     _stable_ids(figure)
@@ -96,8 +114,13 @@ def _stable_ids(root: Element) -> None:
 
 
 def render_html(fmap: folium.Map) -> str:
-    """The complete HTML page of ``fmap`` (rendered once)."""
+    """The complete HTML page of ``fmap`` (rendered once).
+
+    folium's viewport tag forbids zooming the page, which keeps readers with
+    low vision from enlarging the text of the panels; that restriction is dropped.
+    """
     page = fmap.get_root().render()
+    page = _NO_PAGE_ZOOM.sub("initial-scale=1.0", page, count=1)
     return page if page.endswith("\n") else page + "\n"
 
 

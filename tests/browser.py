@@ -11,6 +11,9 @@ Every request of a page opened with :func:`open_map` is routed:
 
 Console errors, page errors, dialogs and failed requests are recorded too;
 :meth:`MapPage.problems` lists all of them.
+
+The end of the module reads a mapgen page back (places on the map, cards in
+the side panel, an opened popup) and computes from the data what it should show.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import (
@@ -36,6 +39,8 @@ from playwright.sync_api import (
 )
 
 from mapgen import assets
+from mapgen.dataset import Dataset
+from mapgen.payload import offmap_mask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -105,6 +110,10 @@ class MapPage:
             + [f"page error: {m}" for m in self.page_errors]
             + [f"dialog: {m}" for m in self.dialogs]
         )
+
+    def wait_ready(self) -> None:
+        """Wait until the mapgen app has drawn markers and controls."""
+        self.page.wait_for_function("document.documentElement.dataset.mapgenReady === '1'")
 
     def assert_clean(self) -> None:
         """Fail unless the page did nothing suspicious so far."""
@@ -182,7 +191,7 @@ def open_map(
     page.on("console", on_console)
     page.on("pageerror", on_pageerror)
     page.on("dialog", on_dialog)
-    page.goto(target if isinstance(target, str) else Path(target).resolve().as_uri())
+    page.goto(target if isinstance(target, str) else Path(target).resolve().as_uri(), wait_until="domcontentloaded")
     return mp, context
 
 
@@ -193,3 +202,56 @@ def save_screenshot(page: Page | MapPage, name: str) -> Path:
     target = page.page if isinstance(page, MapPage) else page
     target.screenshot(path=str(path), full_page=False)
     return path
+
+
+# --- reading a mapgen page: what the reader sees, and what the data says they should ---
+
+#: Names of the places whose markers are on the map (in the cluster group,
+#: so also those drawn inside a cluster bubble at this zoom).
+ON_MAP = "() => mapgen.app.cluster.getLayers().map(m => mapgen.app.data.places.name[m.mgPlace])"
+#: Names of the places whose cards the side panel shows.
+IN_PANEL = """() => [...document.querySelectorAll('.mg-offmap article')]
+    .filter(a => getComputedStyle(a).display !== 'none').map(a => a.querySelector('h3').textContent)"""
+#: Places whose dashed uncertainty circle is drawn, with its radius in metres.
+AREAS = """() => {
+    const app = mapgen.app, out = {};
+    app.data.places.name.forEach((name, p) => {
+        const c = app.circles[p];
+        if (c && app.areas.hasLayer(c)) out[name] = {radius: c.getRadius(), dash: c.options.dashArray};
+    });
+    return out;
+}"""
+
+
+def on_map(mp: MapPage) -> list[str]:
+    """Sorted names of the places with a marker on the map."""
+    return sorted(mp.evaluate(ON_MAP))
+
+
+def in_panel(mp: MapPage) -> list[str]:
+    """Sorted names of the places listed in the country-wide side panel."""
+    return sorted(mp.evaluate(IN_PANEL))
+
+
+def expected_places(ds: Dataset, keep: Callable[[Any], bool] = lambda row: True) -> tuple[list[str], list[str]]:
+    """(on the map, in the side panel): places having an incident row for which ``keep`` is true."""
+    panel = offmap_mask(ds)
+    names = ds.places["place"].tolist()
+    hits = {int(row.place_idx) for row in ds.incidents.itertuples() if keep(row)}
+    return sorted(names[p] for p in hits if not panel[p]), sorted(names[p] for p in hits if panel[p])
+
+
+def open_popup(mp: MapPage, name: str) -> str:
+    """Open the popup of ``name`` as the search does (out of its cluster); return the popup's text."""
+    mp.evaluate("mapgen.app.map.closePopup()")
+    mp.locator(".leaflet-popup").wait_for(state="detached")  # a closing popup fades out first
+    mp.evaluate("n => mapgen.app.focusPlace(mapgen.app.data.places.name.indexOf(n), true)", name)
+    mp.wait_for_function("n => document.querySelector('.leaflet-popup-content h3')?.textContent === n", arg=name)
+    return mp.locator(".leaflet-popup-content").inner_text()
+
+
+def search(mp: MapPage, text: str) -> list[str]:
+    """Type ``text`` into the place search; return the names of the places offered."""
+    box = mp.get_by_role("searchbox")
+    box.fill(text)
+    return mp.locator(".mg-results .mg-hit-name").all_inner_texts()

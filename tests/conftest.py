@@ -12,8 +12,12 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+import mapgen
 from browser import CHROMIUM, CHROMIUM_ARGS, MapPage, open_map, save_screenshot
 from mapgen import assets
+from mapgen.dataset import Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BROWSER_FIXTURES = {"map_page", "chromium_browser"}
 
@@ -79,6 +83,28 @@ def map_page(
         context.close()
     if problems:
         pytest.fail("map page problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def shipped_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``map.html`` built from the shipped places.csv (English), once per session."""
+    out = tmp_path_factory.mktemp("shipped-en")
+    mapgen.build(ROOT / "places.csv", out, offline=True)
+    return out / "map.html"
+
+
+@pytest.fixture(scope="session")
+def shipped_map_de(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped map built with ``lang="de"``, once per session."""
+    out = tmp_path_factory.mktemp("shipped-de")
+    mapgen.build(ROOT / "places.csv", out, offline=True, lang="de")
+    return out / "map.html"
+
+
+@pytest.fixture(scope="session")
+def shipped_data() -> Dataset:
+    """The checked shipped places.csv, to compute what the page should show."""
+    return mapgen.load(ROOT / "places.csv")
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 /* mapgen incident map: builds markers, popups, filters and panels from the
  * data that mapgen embeds once in the page (a JSON script block).
+ * This file: data, markers, popup cards, filtering, permalink. The panel with
+ * its filters, timeline, search and legend is in mapgen-panel.js.
  *
  * Every piece of text from the data is put into the page with textContent or
  * as a DOM attribute, never as HTML, so no cell of a CSV can inject markup.
@@ -8,6 +10,9 @@
   "use strict";
 
   var ALL_TAGS_CONTEXT_BIT = 31; // incidents with no tag ("context") use this bit
+  var CONTEXT_ID = "context"; // its name in the permalink
+  var DOUBTFUL = ["unverified", "disputed", "candidate"];
+  var SHARED_AREA_COLOUR = "#444";
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -47,6 +52,16 @@
   function dayToIso(day) {
     return new Date(day * 86400000).toISOString().slice(0, 10);
   }
+
+  // A div icon whose focusable element carries an accessible name (markers are
+  // reachable with Tab; Enter opens the popup or zooms into a cluster).
+  var LabelledIcon = L.DivIcon.extend({
+    createIcon: function (oldIcon) {
+      var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      if (this.options.label) div.setAttribute("aria-label", this.options.label);
+      return div;
+    },
+  });
 
   function App(map, data) {
     this.map = map;
@@ -110,19 +125,22 @@
     var k = this.dominantTag(p);
     var tag = k >= 0 ? this.data.taxonomy[k] : null;
     var exact = this.data.places.precision[p] === 0;
-    var unconfirmed = this.placeIncidents[p].every(function (i) {
-      return this.data.statuses[this.incStatus[i]] !== "confirmed";
+    // "?" when every incident there is in doubt (unverified, disputed or not yet reviewed)
+    var doubtful = this.placeIncidents[p].every(function (i) {
+      return DOUBTFUL.indexOf(this.data.statuses[this.incStatus[i]]) >= 0;
     }, this);
     var box = el("div", {
-      className: "mg-marker " + (exact ? "mg-pin" : "mg-ring") + (unconfirmed ? " mg-unconfirmed" : ""),
+      className: "mg-marker " + (exact ? "mg-pin" : "mg-ring") + (doubtful ? " mg-doubtful" : ""),
       style: "--mg-colour:" + (tag ? tag.colour : "#555"),
     }, [
       el("i", { className: "fa-solid fa-" + (tag ? tag.icon : "circle-info"), "aria-hidden": "true" }),
       this.placeIncidents[p].length > 1
         ? el("span", { className: "mg-count", text: String(this.placeIncidents[p].length) }) : null,
     ]);
-    return L.divIcon({
+    var n = this.placeIncidents[p].length;
+    return new LabelledIcon({
       html: box, className: "mg-icon",
+      label: fmt(n === 1 ? this.t.marker_label_one : this.t.marker_label, { name: this.data.places.name[p], n: n }),
       iconSize: exact ? [30, 40] : [30, 30], iconAnchor: exact ? [15, 40] : [15, 15],
       popupAnchor: exact ? [0, -36] : [0, -14], tooltipAnchor: exact ? [12, -26] : [14, 0],
     });
@@ -135,9 +153,9 @@
       maxClusterRadius: this.data.options.cluster_radius,
       chunkedLoading: true, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
       iconCreateFunction: function (cluster) {
-        return L.divIcon({
+        return new LabelledIcon({
           html: el("div", { className: "mg-cluster" }, [el("span", { text: String(cluster.getChildCount()) })]),
-          className: "mg-icon", iconSize: [36, 36],
+          className: "mg-icon", iconSize: [36, 36], label: fmt(self.t.cluster_label, { n: cluster.getChildCount() }),
         });
       },
     });
@@ -146,10 +164,10 @@
     for (var p = 0; p < this.nPlaces; p++) {
       if (P.panel[p]) continue;
       var latlng = [P.lat[p], P.lon[p]];
-      var marker = L.marker(latlng, { icon: this.iconFor(p), title: P.name[p], alt: P.name[p], keyboard: true });
+      var marker = L.marker(latlng, { icon: this.iconFor(p), keyboard: true });
       marker.mgPlace = p;
       marker.bindTooltip(this.tooltipFor(p), { direction: "top" });
-      marker.bindPopup(this.popupFor(p), { maxWidth: 360, minWidth: 240, autoPanPadding: [20, 20] });
+      marker.bindPopup(this.popupFor(p), this.popupOptions());
       this.markers[p] = marker;
       if (P.radius[p] > 0) {
         // places sharing a point and radius (several "somewhere in Almaty") share one circle
@@ -160,6 +178,8 @@
             color: this.markerColour(p), weight: 2, dashArray: "6 6", fillOpacity: 0.06, interactive: false,
           });
           areaByKey[key].mgUsers = 0;
+        } else if (areaByKey[key].options.color !== this.markerColour(p)) {
+          areaByKey[key].setStyle({ color: SHARED_AREA_COLOUR }); // one circle, several types
         }
         this.circles[p] = areaByKey[key];
       }
@@ -221,7 +241,8 @@
     return el("li", { className: "mg-incident", "data-status": status }, [
       el("div", { className: "mg-tags" }, labels),
       el("div", { className: "mg-meta" }, [
-        el("span", { className: "mg-date", text: this.dateText(i) }), " · ",
+        el("span", { className: "mg-date mg-date-" + (this.data.date_precisions[I.date_precision[i]] || "none"),
+          text: this.dateText(i) }), " · ",
         el("span", { className: "mg-status mg-status-" + status, text: this.t["status_" + status] || status }),
       ]),
       I.summary[i] ? el("p", { className: "mg-summary", text: I.summary[i] }) : null,
@@ -237,7 +258,7 @@
     }
     var aliases = P.aliases[p];
     return el(tag, { className: "mg-card", "data-place": P.name[p] }, [
-      el("h3", { className: "mg-place", text: P.name[p] }),
+      el("h3", { className: "mg-place", text: P.name[p], tabindex: "-1" }),
       el("div", { className: "mg-precision mg-precision-" + this.data.precisions[P.precision[p]], text: this.precisionText(p) }),
       aliases ? el("div", { className: "mg-aliases", text: this.t.also_known_as + ": " + aliases }) : null,
       P.loc[p] ? el("div", { className: "mg-located", text: this.t.located_by + ": " + (this.t["loc_" + P.loc[p]] || P.loc[p]) }) : null,
@@ -283,321 +304,234 @@
     return names;
   };
 
-  /* ---------- controls ---------- */
+  /* ---------- choices, focus ---------- */
 
-  App.prototype.buildControls = function () {
-    var self = this, t = this.t, data = this.data;
-    var Control = L.Control.extend({
-      options: { position: "topleft" },
-      onAdd: function () { return self.panelNode; },
-    });
-    var collapsed = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
-    this.panelNode = el("section", { className: "mg-panel" + (collapsed ? " mg-collapsed" : ""), "aria-label": data.meta.title });
-    L.DomEvent.disableClickPropagation(this.panelNode);
-    L.DomEvent.disableScrollPropagation(this.panelNode);
-
-    var toggle = el("button", {
-      type: "button", className: "mg-toggle", "aria-expanded": collapsed ? "false" : "true",
-      "aria-label": collapsed ? t.show_panel : t.hide_panel, title: collapsed ? t.show_panel : t.hide_panel,
-      onclick: function () {
-        var now = self.panelNode.classList.toggle("mg-collapsed");
-        toggle.setAttribute("aria-expanded", now ? "false" : "true");
-        toggle.setAttribute("aria-label", now ? t.show_panel : t.hide_panel);
-        toggle.title = now ? t.show_panel : t.hide_panel;
-      },
-    }, [el("i", { className: "fa-solid fa-bars", "aria-hidden": "true" })]);
-
-    var header = el("header", { className: "mg-title" }, [
-      toggle,
-      el("h1", { text: data.meta.title }),
-    ]);
-    var body = el("div", { className: "mg-body" });
-    if (data.meta.description) body.appendChild(el("p", { className: "mg-description", text: data.meta.description }));
-    this.countsNode = el("p", { className: "mg-counts", "aria-live": "polite" });
-    body.appendChild(this.countsNode);
-    body.appendChild(this.buildSearch());
-
-    // incident types, with counts
-    var typeBox = el("fieldset", { className: "mg-types" }, [el("legend", { text: t.types })]);
-    var counts = new Array(data.taxonomy.length + 1).fill(0);
+  // Types (and statuses) that occur in the data: only these get a checkbox.
+  App.prototype.typeChoices = function () {
+    var tax = this.data.taxonomy, counts = new Array(tax.length).fill(0), context = 0, out = [];
     for (var i = 0; i < this.nInc; i++) {
       var m = this.incMask[i];
-      for (var k = 0; k < data.taxonomy.length; k++) if ((m >> k) & 1) counts[k]++;
-      if (m === (1 << ALL_TAGS_CONTEXT_BIT) >>> 0 || m === 1 << ALL_TAGS_CONTEXT_BIT) counts[data.taxonomy.length]++;
+      if (m === (1 << ALL_TAGS_CONTEXT_BIT) >>> 0) { context++; continue; }
+      for (var k = 0; k < tax.length; k++) if ((m >> k) & 1) counts[k]++;
     }
-    this.typeInputs = [];
-    data.taxonomy.forEach(function (tag, k) {
-      if (!counts[k]) return;
-      typeBox.appendChild(self.checkbox("type", k, tag.label, counts[k], tag, tag.definition));
-    });
-    if (counts[data.taxonomy.length]) {
-      typeBox.appendChild(self.checkbox("type", ALL_TAGS_CONTEXT_BIT, t.context, counts[data.taxonomy.length], null, null));
-    }
-    body.appendChild(typeBox);
-
-    var statusBox = el("fieldset", { className: "mg-statuses" }, [el("legend", { text: t.status })]);
-    var scounts = new Array(data.statuses.length).fill(0);
-    for (i = 0; i < this.nInc; i++) scounts[this.incStatus[i]]++;
-    data.statuses.forEach(function (name, s) {
-      if (scounts[s]) statusBox.appendChild(self.checkbox("status", s, t["status_" + name] || name, scounts[s], null, null));
-    });
-    body.appendChild(statusBox);
-    body.appendChild(this.buildTimeline());
-    body.appendChild(el("button", { type: "button", className: "mg-reset", text: t.reset, onclick: function () {
-      self.filters = self.defaultFilters(); self.syncInputs(); self.apply();
-    } }));
-    body.appendChild(this.buildLegend());
-    body.appendChild(this.buildSources());
-    this.panelNode.appendChild(header);
-    this.panelNode.appendChild(body);
-    new Control().addTo(this.map);
-
-    this.offmapNode = el("section", { className: "mg-offmap", "aria-label": t.offmap_title });
-    L.DomEvent.disableClickPropagation(this.offmapNode);
-    L.DomEvent.disableScrollPropagation(this.offmapNode);
-    var Side = L.Control.extend({ options: { position: "bottomright" }, onAdd: function () { return self.offmapNode; } });
-    if (data.places.panel.some(Boolean)) new Side().addTo(this.map);
-
-    var Full = L.Control.extend({
-      options: { position: "topright" },
-      onAdd: function () {
-        var button = el("a", { href: "#", role: "button", className: "mg-fullscreen", title: t.fullscreen, "aria-label": t.fullscreen },
-          [el("i", { className: "fa-solid fa-expand", "aria-hidden": "true" })]);
-        L.DomEvent.on(button, "click", function (ev) {
-          L.DomEvent.preventDefault(ev);
-          var node = self.map.getContainer();
-          if (document.fullscreenElement) document.exitFullscreen();
-          else if (node.requestFullscreen) node.requestFullscreen();
-        });
-        document.addEventListener("fullscreenchange", function () {
-          var on = !!document.fullscreenElement;
-          button.title = on ? t.exit_fullscreen : t.fullscreen;
-          button.setAttribute("aria-label", button.title);
-          setTimeout(function () { self.map.invalidateSize(); }, 50);
-        });
-        return el("div", { className: "leaflet-bar leaflet-control" }, [button]);
-      },
-    });
-    new Full().addTo(this.map);
+    tax.forEach(function (tag, k) { if (counts[k]) out.push({ id: tag.id, bit: k, label: tag.label, count: counts[k], tag: tag }); });
+    if (context) out.push({ id: CONTEXT_ID, bit: ALL_TAGS_CONTEXT_BIT, label: this.t.context, count: context, tag: null });
+    return out;
   };
 
-  App.prototype.checkbox = function (kind, bit, label, count, tag, title) {
-    var self = this;
-    var input = el("input", { type: "checkbox", checked: true, "data-kind": kind, "data-bit": String(bit) });
-    input.addEventListener("change", function () {
-      var key = kind === "type" ? "tags" : "status";
-      if (input.checked) self.filters[key] = (self.filters[key] | (1 << bit)) >>> 0;
-      else self.filters[key] = (self.filters[key] & ~(1 << bit)) >>> 0;
-      self.apply();
+  App.prototype.statusChoices = function () {
+    var counts = new Array(this.data.statuses.length).fill(0), out = [], t = this.t;
+    for (var i = 0; i < this.nInc; i++) counts[this.incStatus[i]]++;
+    this.data.statuses.forEach(function (name, s) {
+      if (counts[s]) out.push({ id: name, bit: s, label: t["status_" + name] || name, count: counts[s], tag: null });
     });
-    (kind === "type" ? this.typeInputs : (this.statusInputs = this.statusInputs || [])).push(input);
-    return el("label", { className: "mg-check", title: title }, [
-      input,
-      tag ? el("span", { className: "mg-swatch", style: "--mg-colour:" + tag.colour }, [
-        el("i", { className: "fa-solid fa-" + tag.icon, "aria-hidden": "true" })]) : null,
-      el("span", { className: "mg-label", text: label }),
-      el("span", { className: "mg-n", text: String(count) }),
-    ]);
+    return out;
   };
 
-  App.prototype.syncInputs = function () {
-    var f = this.filters;
-    this.typeInputs.forEach(function (input) { input.checked = !!((f.tags >>> Number(input.dataset.bit)) & 1); });
-    (this.statusInputs || []).forEach(function (input) { input.checked = !!((f.status >> Number(input.dataset.bit)) & 1); });
-    if (this.fromInput) {
-      this.fromInput.value = String(f.from); this.toInput.value = String(f.to);
-      this.rangeText.textContent = dayToIso(f.from) + " – " + dayToIso(f.to);
-    }
-  };
-
-  App.prototype.buildTimeline = function () {
-    var self = this, t = this.t, box = el("fieldset", { className: "mg-time" }, [el("legend", { text: t.dates })]);
-    if (this.maxDay <= this.minDay) {
-      if (this.maxDay > 0) box.appendChild(el("p", { className: "mg-range", text: dayToIso(this.minDay) }));
-      return box;
-    }
-    var span = this.maxDay - this.minDay + 1, perDay = new Array(span).fill(0), peak = 0;
-    for (var i = 0; i < this.nInc; i++) if (this.incDay[i] >= 0) perDay[this.incDay[i] - this.minDay]++;
-    perDay.forEach(function (n) { peak = Math.max(peak, n); });
-    var bins = Math.min(span, 120), width = 240, height = 36, ns = "http://www.w3.org/2000/svg";
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-    svg.setAttribute("class", "mg-histogram");
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", t.histogram);
-    var binTotals = new Array(bins).fill(0);
-    perDay.forEach(function (n, d) { binTotals[Math.floor(d * bins / span)] += n; });
-    var binPeak = Math.max.apply(null, binTotals) || 1;
-    binTotals.forEach(function (n, b) {
-      var r = document.createElementNS(ns, "rect"), h = Math.max(n ? 2 : 0, Math.round(n / binPeak * height));
-      r.setAttribute("x", String(b * width / bins)); r.setAttribute("width", String(Math.max(1, width / bins - 1)));
-      r.setAttribute("y", String(height - h)); r.setAttribute("height", String(h));
-      svg.appendChild(r);
-    });
-    function onInput() {
-      var a = Number(self.fromInput.value), b = Number(self.toInput.value);
-      if (a > b) { if (this === self.fromInput) b = a; else a = b; }
-      self.filters.from = a; self.filters.to = b;
-      self.syncInputs();
-      clearTimeout(self.timer);
-      self.timer = setTimeout(function () { self.apply(); }, 60);
-    }
-    this.fromInput = el("input", { type: "range", min: String(this.minDay), max: String(this.maxDay), step: "1",
-      value: String(this.filters.from), "aria-label": t.from, className: "mg-from" });
-    this.toInput = el("input", { type: "range", min: String(this.minDay), max: String(this.maxDay), step: "1",
-      value: String(this.filters.to), "aria-label": t.to, className: "mg-to" });
-    this.fromInput.addEventListener("input", onInput);
-    this.toInput.addEventListener("input", onInput);
-    this.rangeText = el("p", { className: "mg-range", "aria-live": "polite" });
-    box.appendChild(svg);
-    box.appendChild(this.fromInput);
-    box.appendChild(this.toInput);
-    box.appendChild(this.rangeText);
-    return box;
-  };
-
-  App.prototype.buildSearch = function () {
-    var self = this, t = this.t, P = this.data.places;
-    var results = el("ul", { className: "mg-results", role: "listbox" });
-    var input = el("input", { type: "search", className: "mg-search", placeholder: t.search_placeholder,
-      "aria-label": t.search, autocomplete: "off" });
-    var index = P.name.map(function (name, p) { return fold(name + " " + (P.aliases[p] || "")); });
-    input.addEventListener("input", function () {
-      results.textContent = "";
-      var q = fold(input.value.trim());
-      if (!q) return;
-      var hits = [];
-      for (var p = 0; p < index.length && hits.length < 20; p++) if (index[p].indexOf(q) >= 0) hits.push(p);
-      if (!hits.length) { results.appendChild(el("li", { className: "mg-nohit", text: t.no_match })); return; }
-      hits.forEach(function (p) {
-        var alias = (P.aliases[p] || "").split("; ").filter(function (a) { return fold(a).indexOf(q) >= 0; })[0];
-        var button = el("button", { type: "button", onclick: function () { self.focusPlace(p); } },
-          [P.name[p], alias ? el("small", { text: " (" + alias + ")" }) : null]);
-        results.appendChild(el("li", { role: "option" }, [button]));
-      });
-    });
-    input.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter") { var first = results.querySelector("button"); if (first) first.click(); }
-    });
-    return el("div", { className: "mg-searchbox", role: "search" }, [input, results]);
-  };
-
-  App.prototype.focusPlace = function (p) {
+  // Show place p: open its popup on the map, or its card in the side panel.
+  // keepFilters: leave the filters alone even if they hide the place.
+  App.prototype.focusPlace = function (p, keepFilters) {
     var P = this.data.places, self = this;
+    if (this.isNarrow()) this.setPanel(true);
     if (P.panel[p]) {
-      var card = this.offmapNode.querySelector('[data-index="' + p + '"]');
-      if (card) { card.scrollIntoView({ block: "nearest" }); card.classList.add("mg-flash"); }
+      this.setOffmap(false);
+      var card = this.offmapBody.querySelector('[data-index="' + p + '"]');
+      if (card && card.classList.contains("mg-empty") && !keepFilters) {
+        this.filters = this.defaultFilters(); this.syncInputs(); this.apply();
+        card = this.offmapBody.querySelector('[data-index="' + p + '"]');
+      }
+      if (card) {
+        card.scrollIntoView({ block: "nearest" });
+        card.classList.add("mg-flash");
+        card.querySelector("h3").focus({ preventScroll: true });
+      }
       return;
     }
-    var marker = this.markers[p];
-    if (!this.shown[p]) { this.filters = this.defaultFilters(); this.syncInputs(); this.apply(); }
-    this.cluster.zoomToShowLayer(marker, function () { marker.openPopup(); self.writeHash(); });
-  };
-
-  App.prototype.buildLegend = function () {
-    var t = this.t;
-    return el("details", { className: "mg-legend" }, [
-      el("summary", { text: t.legend }),
-      el("ul", {}, [
-        el("li", {}, [el("span", { className: "mg-marker mg-pin mg-legend-icon", style: "--mg-colour:#555" }), " " + t.legend_exact]),
-        el("li", {}, [el("span", { className: "mg-marker mg-ring mg-legend-icon", style: "--mg-colour:#555" }), " " + t.legend_approx]),
-        el("li", {}, [el("span", { className: "mg-marker mg-ring mg-unconfirmed mg-legend-icon", style: "--mg-colour:#555" }), " " + t.legend_unconfirmed]),
-      ]),
-    ]);
-  };
-
-  App.prototype.buildSources = function () {
-    var list = el("ul", {}, this.data.sources.map(function (s) { return el("li", { text: s }); }));
-    return el("details", { className: "mg-sources" }, [el("summary", { text: this.t.sources + " (" + this.data.sources.length + ")" }), list]);
-  };
-
-  App.prototype.renderPanel = function () {
-    if (!this.offmapNode) return;
-    var P = this.data.places, node = this.offmapNode;
-    node.textContent = "";
-    node.appendChild(el("h2", { text: this.t.offmap_title }));
-    node.appendChild(el("p", { className: "mg-note", text: this.t.offmap_note }));
-    for (var p = 0; p < this.nPlaces; p++) {
-      if (!P.panel[p]) continue;
-      var card = this.placeCard(p, "article");
-      card.setAttribute("data-index", String(p));
-      if (!card.querySelector("li")) card.classList.add("mg-empty");
-      node.appendChild(card);
+    if (!this.shown[p]) {
+      if (keepFilters) return;
+      this.filters = this.defaultFilters(); this.syncInputs(); this.apply();
     }
+    var marker = this.markers[p], tries = 0;
+    function show() {
+      self.cluster.zoomToShowLayer(marker, function () {
+        // MarkerCluster can call back while its own animation still hides the marker: try again
+        if (!self.map.hasLayer(marker)) { if (tries++ < 5) setTimeout(show, 250); return; }
+        marker.openPopup();
+        var heading = marker.getPopup().getElement() && marker.getPopup().getElement().querySelector("h3");
+        if (heading && !keepFilters) heading.focus({ preventScroll: true });
+      });
+    }
+    show();
   };
 
-  App.prototype.updateCounts = function () {
-    var shownPlaces = 0, mapped = 0, P = this.data.places, shownInc = 0;
-    for (var p = 0; p < this.nPlaces; p++) if (!P.panel[p]) { mapped++; if (this.shown[p]) shownPlaces++; }
-    for (var i = 0; i < this.nInc; i++) if (this.incidentPasses(i)) shownInc++;
-    this.countsNode.textContent = fmt(this.t.visible, { places: shownPlaces, total: mapped }) +
-      " · " + shownInc + " / " + this.nInc + " " + this.t.incidents;
+  /* ---------- keyboard and popups ---------- */
+
+  // Pan the map so an opened popup is fully visible and clear of the panel (top
+  // left), the map's buttons (top right) and the side panel (bottom right);
+  // Leaflet's own autoPan knows none of them.
+  // An obstacle is passed on its free side if the popup fits there, else below.
+  App.prototype.keepClear = function (popup) {
+    var node = popup.getElement();
+    if (!node) return;
+    var box = node.getBoundingClientRect(), root = this.map.getContainer().getBoundingClientRect(), gap = 10;
+    var area = { left: root.left + gap, right: root.right - gap, top: root.top + gap, bottom: root.bottom - 20 };
+    var panel = this.panelNode.getBoundingClientRect();
+    var buttons = this.map.getContainer().querySelector(".leaflet-top.leaflet-right").getBoundingClientRect();
+    if (panel.width && box.top < panel.bottom + gap) {
+      if (root.right - gap - (panel.right + gap) >= box.width) area.left = panel.right + gap;
+      else area.top = Math.max(area.top, panel.bottom + gap);
+    }
+    if (buttons.width && box.top < buttons.bottom + gap) {
+      if (buttons.left - gap - area.left >= box.width) area.right = buttons.left - gap;
+      else area.top = Math.max(area.top, buttons.bottom + gap);
+    }
+    var side = this.offmapNode ? this.offmapNode.getBoundingClientRect() : null, pin = 45; // marker under the tip
+    if (side && side.width && box.right > side.left) {
+      if (side.top - gap - pin - area.top >= box.height) area.bottom = Math.min(area.bottom, side.top - gap - pin);
+      else if (side.left - gap - area.left >= box.width) area.right = Math.min(area.right, side.left - gap);
+      else area.bottom = Math.min(area.bottom, side.top - gap);
+    }
+    var dx = box.right > area.right ? box.right - area.right : box.left < area.left ? box.left - area.left : 0;
+    var dy = box.top < area.top ? box.top - area.top
+      : box.bottom > area.bottom ? Math.min(box.bottom - area.bottom, box.top - area.top) : 0;
+    if (dx || dy) this.map.panBy([dx, dy]);
+  };
+
+  // Popups scroll inside rather than grow past the screen.
+  App.prototype.popupOptions = function () {
+    return { maxWidth: 360, minWidth: 240, maxHeight: Math.max(200, this.map.getSize().y - 300), autoPan: false };
+  };
+
+  App.prototype.watchPopups = function () {
+    var self = this;
+    this.map.on("popupopen", function (ev) {
+      var node = ev.popup.getElement(), source = ev.popup._source;
+      // measured mid-zoom the popup is not yet where it ends up: wait for the zoom to end
+      if (self.map._animatingZoom) self.map.once("zoomend", function () { self.keepClear(ev.popup); });
+      else self.keepClear(ev.popup);
+      var close = node.querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", self.t.close); close.title = self.t.close; }
+      node.setAttribute("role", "dialog");
+      var heading = node.querySelector("h3");
+      if (heading) node.setAttribute("aria-label", heading.textContent);
+      // opened from the keyboard: move focus into the popup so it is read out
+      var icon = source && source.getElement && source.getElement();
+      if (icon && document.activeElement === icon && heading) heading.focus({ preventScroll: true });
+      L.DomEvent.on(node, "keydown", function (e) {
+        if (e.key === "Escape") { self.map.closePopup(); if (icon && icon.isConnected) icon.focus({ preventScroll: true }); }
+      });
+      self.openPlace = source && source.mgPlace !== undefined ? source.mgPlace : -1;
+      self.writeHash();
+    });
+    this.map.on("popupclose", function () {
+      self.openPlace = -1;
+      self.writeHash();
+    });
   };
 
   /* ---------- permalink ---------- */
 
+  // #map=zoom/lat/lon&types=gunfire,arson&status=reported&dates=2022-01-07,2022-01-08&place=Name
+  // Filters at their default are left out, so a plain view gives a short link.
   App.prototype.writeHash = function () {
     if (!this.ready) return;
-    var c = this.map.getCenter(), f = this.filters;
-    var parts = ["map=" + this.map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5)];
-    var d = this.defaultFilters();
-    if (f.tags !== d.tags) parts.push("types=" + f.tags.toString(36));
-    if (f.status !== d.status) parts.push("status=" + f.status.toString(36));
+    var c = this.map.getCenter(), f = this.filters, d = this.defaultFilters(), parts = [];
+    parts.push("map=" + this.map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5));
+    var types = this.typeChoices(), statuses = this.statusChoices();
+    function on(choices, mask) {
+      return choices.filter(function (c) { return (mask >>> c.bit) & 1; });
+    }
+    function ids(choices) { return choices.map(function (c) { return encodeURIComponent(c.id); }).join(","); }
+    if (on(types, f.tags).length !== types.length) parts.push("types=" + ids(on(types, f.tags)));
+    if (on(statuses, f.status).length !== statuses.length) parts.push("status=" + ids(on(statuses, f.status)));
     if (f.from !== d.from || f.to !== d.to) parts.push("dates=" + dayToIso(f.from) + "," + dayToIso(f.to));
+    if (this.openPlace >= 0) parts.push("place=" + encodeURIComponent(this.data.places.name[this.openPlace]));
     var hash = "#" + parts.join("&");
     if (location.hash !== hash) history.replaceState(null, "", hash);
   };
 
+  function decode(text) {
+    try { return decodeURIComponent(text); } catch (e) { return null; }
+  }
+
+  // Read filters, view and open place from the URL hash; anything malformed is ignored.
   App.prototype.readHash = function () {
-    var params = {};
+    var params = {}, f = this.defaultFilters();
     location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
       var at = kv.indexOf("=");
-      if (at > 0) params[kv.slice(0, at)] = decodeURIComponent(kv.slice(at + 1));
+      if (at > 0) params[kv.slice(0, at)] = kv.slice(at + 1);
     });
-    var f = this.filters;
-    if (/^[0-9a-z]+$/.test(params.types || "")) f.tags = parseInt(params.types, 36) >>> 0;
-    if (/^[0-9a-z]+$/.test(params.status || "")) f.status = parseInt(params.status, 36);
+    function mask(choices, text, all) {
+      var wanted = text.split(",").map(decode), out = all;
+      choices.forEach(function (c) { out = (out & ~(1 << c.bit)) >>> 0; });
+      choices.forEach(function (c) { if (wanted.indexOf(c.id) >= 0) out = (out | (1 << c.bit)) >>> 0; });
+      return out;
+    }
+    if (typeof params.types === "string") f.tags = mask(this.typeChoices(), params.types, f.tags);
+    if (typeof params.status === "string") f.status = mask(this.statusChoices(), params.status, f.status);
     var dates = /^(\d{4}-\d{2}-\d{2}),(\d{4}-\d{2}-\d{2})$/.exec(params.dates || "");
     if (dates) {
-      f.from = Math.max(this.minDay, Math.round(Date.parse(dates[1]) / 86400000));
-      f.to = Math.min(this.maxDay, Math.round(Date.parse(dates[2]) / 86400000));
+      var a = Math.round(Date.parse(dates[1]) / 86400000), b = Math.round(Date.parse(dates[2]) / 86400000);
+      if (a <= b) { f.from = Math.max(this.minDay, Math.min(a, this.maxDay)); f.to = Math.min(this.maxDay, Math.max(b, f.from)); }
     }
-    var view = /^(\d{1,2})\/(-?[\d.]+)\/(-?[\d.]+)$/.exec(params.map || "");
-    return view ? { zoom: Number(view[1]), center: [Number(view[2]), Number(view[3])] } : null;
+    this.filters = f;
+    var view = /^(\d{1,2})\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(params.map || "");
+    var lat = view ? Number(view[2]) : NaN, lon = view ? Number(view[3]) : NaN;
+    var name = params.place ? decode(params.place) : null;
+    return {
+      view: view && Math.abs(lat) <= 90 && Math.abs(lon) <= 180
+        ? { zoom: Math.min(this.map.getMaxZoom(), Number(view[1])), center: [lat, lon] } : null,
+      place: name === null ? -1 : this.data.places.name.indexOf(name),
+    };
+  };
+
+  App.prototype.fitAll = function () {
+    var P = this.data.places, pts = [];
+    for (var p = 0; p < this.nPlaces; p++) if (!P.panel[p]) pts.push([P.lat[p], P.lon[p]]);
+    if (!pts.length) { this.map.setView([20, 0], 2); return; }
+    var wide = this.map.getSize().x > 700 && !this.panelNode.classList.contains("mg-collapsed");
+    var left = wide ? this.panelNode.offsetWidth + 20 : 20;
+    this.map.fitBounds(L.latLngBounds(pts), { maxZoom: 14, paddingTopLeft: [left, 40], paddingBottomRight: [40, 40] });
+  };
+
+  App.prototype.restore = function (state) {
+    this.syncInputs();
+    if (state.view) this.map.setView(state.view.center, state.view.zoom, { animate: false });
+    else this.fitAll();
   };
 
   App.prototype.start = function () {
-    var self = this, P = this.data.places;
-    this.buildLayers();
-    var view = this.readHash();
+    var self = this;
+    this.openPlace = -1;
     this.buildControls();
-    this.syncInputs();
-    if (view) this.map.setView(view.center, view.zoom);
-    else {
-      var pts = [];
-      for (var p = 0; p < this.nPlaces; p++) if (!P.panel[p]) pts.push([P.lat[p], P.lon[p]]);
-      var open = !this.panelNode.classList.contains("mg-collapsed");
-      var size = this.map.getSize(), left = open && size.x > 700 ? this.panelNode.offsetWidth + 20 : 20;
-      if (pts.length) this.map.fitBounds(L.latLngBounds(pts), { maxZoom: 14, paddingTopLeft: [left, 40], paddingBottomRight: [40, 40] });
-      else this.map.setView([20, 0], 2);
-    }
+    this.translateLeaflet();
+    this.watchPopups();
+    var state = this.readHash();
+    // the view is set before the markers are added, so clustering starts at its final zoom
+    this.restore(state);
+    this.buildLayers();
     this.apply();
     this.ready = true;
+    if (state.place >= 0) this.focusPlace(state.place, true);
     this.writeHash();
     this.map.on("moveend", function () { self.writeHash(); });
     window.addEventListener("hashchange", function () {
-      var v = self.readHash();
-      self.syncInputs();
       self.ready = false;
-      if (v) self.map.setView(v.center, v.zoom);
+      var next = self.readHash();
+      self.restore(next);
       self.apply();
       self.ready = true;
+      if (next.place >= 0) self.focusPlace(next.place, true);
+      self.writeHash();
     });
     document.documentElement.setAttribute("data-mapgen-ready", "1");
     return this;
   };
 
+  // The panel script (mapgen-panel.js) adds the controls to App.prototype.
   window.mapgen = {
+    App: App, el: el, fmt: fmt, fold: fold, dayToIso: dayToIso,
+    CONTEXT_BIT: ALL_TAGS_CONTEXT_BIT,
     start: function (map, dataNode) {
       var data = JSON.parse(document.getElementById(dataNode).textContent);
       var app = new App(map, data).start();
