@@ -67,6 +67,18 @@ def _index_of(values: pd.Series, skip_empty: bool) -> tuple[list[str], np.ndarra
     return [str(u) for u in uniques], codes
 
 
+def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Number the objects in ``values`` (in order of first appearance); return codes and objects.
+
+    Rows that read the same cell share one list of tags, so working once per
+    object is working once per distinct value, without hashing 100,000 lists.
+    """
+    ids = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
+    codes, _ = pd.factorize(ids, sort=False)
+    _, first = np.unique(codes, return_index=True)
+    return codes, [values[i] for i in first.tolist()]
+
+
 def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
     """Everything the page's script needs, as plain JSON-able values."""
     taxonomy = load_taxonomy()
@@ -84,8 +96,11 @@ def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
 
     sources, source_idx = _index_of(incidents["source"], skip_empty=False)
     urls, url_idx = _index_of(incidents["url"], skip_empty=True)
-    tags = [[tag_index[t] for t in row] for row in incidents["tags"]]
-    tags = [row[0] if len(row) == 1 else row for row in tags]
+    # each distinct set of tags once: one index, or a list of them
+    tag_codes, tag_sets = by_identity(incidents["tags"].tolist())
+    coded = [[tag_index[t] for t in row] for row in tag_sets]
+    coded = [row[0] if len(row) == 1 else row for row in coded]
+    tags = [coded[c] for c in tag_codes.tolist()]
     panel = offmap_mask(ds)
 
     return {
@@ -127,6 +142,10 @@ def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
     }
 
 
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
 def to_script_json(data: Any) -> str:
     """JSON safe to place inside ``<script type="application/json">``.
 
@@ -135,5 +154,7 @@ def to_script_json(data: Any) -> str:
     for old parsers. ``JSON.parse`` restores the exact text.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    for char, escape in _SCRIPT_ESCAPES:
+        if char in text:  # a scan is cheaper than copying a large page
+            text = text.replace(char, escape)
+    return text

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
@@ -26,6 +29,9 @@ COLUMNS = (
 #: Optional extra columns mapgen understands.
 EXTRA_COLUMNS = ("radius_m", "fatalities", "event_id")
 REQUIRED = ("place",)
+
+#: Characters that ``str.splitlines`` breaks at but CSV does not.
+_OTHER_LINE_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 ENCODING_HINT = (
     "Save the file as UTF-8 (Excel: 'Save As' > 'CSV UTF-8'; LibreOffice: character set "
@@ -98,11 +104,29 @@ def read_table(path: str | Path, encoding: str | None = None) -> RawTable:
     except IsADirectoryError:
         raise DataError([Problem(str(path), 0, None, None, "is a folder, not a CSV file.")]) from None
     text, used = decode(data, path, encoding)
+    del data  # a large file need not be held twice while it is parsed
     return parse_text(text, path, used)
 
 
 def parse_text(text: str, path: Path, encoding: str = "utf-8") -> RawTable:
     """Parse CSV text into a :class:`RawTable` (see :func:`read_table`)."""
+    with gc_paused():  # a list per row, all of them kept: collecting would find nothing
+        return _parse_text(text, path, encoding)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while many objects that live on are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
     where = str(path)
     if not text.strip():
         raise DataError(
@@ -110,20 +134,28 @@ def parse_text(text: str, path: Path, encoding: str = "utf-8") -> RawTable:
                      "the file is empty. It needs a header row with at least the column 'place'; "
                      f"the full set is: {', '.join(COLUMNS)}.")]
         )
-    first_line = text.lstrip("\r\n").splitlines()[0]
+    first_line = _first_line(text.lstrip("\r\n"))
     delim = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     header: list[str] | None = None
     header_line = 0
     rows: list[list[str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    previous_end = 0
+    reader = csv.reader(_lines(text), delimiter=delim)
     try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not record or all(not c.strip() for c in record):
+        parsed: list[list[str]] | None = list(reader)
+    except csv.Error:
+        parsed = None
+    records: Iterable[tuple[int, list[str]]]
+    if parsed is not None and reader.line_num == len(parsed):
+        records = enumerate(parsed, start=1)  # every record is one line
+    else:  # a cell spans lines, or the file is malformed: follow the reader line by line
+        parsed = None
+        reader = csv.reader(_lines(text), delimiter=delim)
+        records = _numbered(reader)
+    try:
+        for start, record in records:
+            if not "".join(record).strip():  # no cells, or only blank ones
                 continue
             if header is None:
                 header, header_line = [c.strip().lower() for c in record], start
@@ -153,6 +185,33 @@ def parse_text(text: str, path: Path, encoding: str = "utf-8") -> RawTable:
         if column not in frame.columns:
             frame[column] = ""
     return RawTable(path=path, frame=frame, lines=lines, delimiter=delim, encoding=encoding)
+
+
+def _first_line(text: str) -> str:
+    """``text.splitlines()[0]`` without splitting all of a large file."""
+    head = text[:65536]
+    if len(head) == len(text) or len(head.splitlines()) > 1:  # the first line ends within head
+        return head.splitlines()[0]
+    return text.splitlines()[0]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, split at \\n, \\r\\n and \\r only.
+
+    That is what ``csv`` expects (``io.StringIO(text, newline="")``), but
+    ``str.splitlines`` avoids StringIO's copy at four bytes per character.
+    """
+    if any(sep in text for sep in _OTHER_LINE_BREAKS):
+        return iter(io.StringIO(text, newline=""))
+    return iter(text.splitlines(keepends=True))
+
+
+def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a ``csv.reader`` with the line on which it starts."""
+    previous_end = 0
+    for record in reader:
+        yield previous_end + 1, record
+        previous_end = reader.line_num
 
 
 def _check_header(header: list[str], line: int, where: str) -> list[Problem]:

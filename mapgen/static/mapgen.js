@@ -84,9 +84,14 @@
     this.placeIncidents = [];
     for (var p = 0; p < this.nPlaces; p++) this.placeIncidents.push([]);
     for (i = 0; i < this.nInc; i++) this.placeIncidents[this.incPlace[i]].push(i);
-    var days = this.incDay.filter(function (d) { return d >= 0; });
-    this.minDay = days.length ? Math.min.apply(null, Array.from(days)) : 0;
-    this.maxDay = days.length ? Math.max.apply(null, Array.from(days)) : 0;
+    // first and last dated day (a loop: Math.min.apply overflows the stack past ~100,000 values)
+    var minDay = Infinity, maxDay = -Infinity;
+    for (i = 0; i < this.nInc; i++) {
+      var day = this.incDay[i];
+      if (day >= 0) { if (day < minDay) minDay = day; if (day > maxDay) maxDay = day; }
+    }
+    this.minDay = minDay === Infinity ? 0 : minDay;
+    this.maxDay = maxDay === -Infinity ? 0 : maxDay;
     this.filters = this.defaultFilters();
     this.markers = new Array(this.nPlaces);
     this.circles = new Array(this.nPlaces);
