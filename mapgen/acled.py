@@ -313,7 +313,7 @@ def import_acled(export: str | Path, out: str | Path = "places.csv", *, append: 
     :func:`mapgen.formats.append_rows`), skipping events already there.
     The result is checked like ``mapgen validate`` before it is written.
     """
-    from .export import write_atomic
+    from .atomic import write_atomic
     from .formats import append_rows
     from .read import parse_text, read_table
     from .validate import validate

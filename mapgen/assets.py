@@ -23,17 +23,14 @@ import posixpath
 import re
 import sys
 import tarfile
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-try:
-    from mapgen.errors import MapgenError as _BaseError
-except ImportError:  # pragma: no cover - until mapgen.errors exists
-    _BaseError = Exception  # type: ignore[misc,assignment]
+from .atomic import write_atomic
+from .errors import MapgenError as _BaseError
 
 __all__ = [
     "Asset",
@@ -161,18 +158,6 @@ def _is_valid(entry: Asset, path: Path) -> bool:
         return False
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _tar_members(tgz: bytes) -> dict[str, bytes]:
     """Regular files of an npm tarball keyed by path with the top folder stripped."""
     out: dict[str, bytes] = {}
@@ -228,7 +213,7 @@ def fetch(
             blobs.append((entry, data))
         for entry, data in blobs:
             target = cache_path(entry, root)
-            _write_atomic(target, data)
+            write_atomic(target, data)
             written.append(target)
     return written
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import Config
+
+if TYPE_CHECKING:  # pandas is imported by whoever makes a Dataset
+    import pandas as pd
 
 PRECISIONS = ("exact", "approximate", "city", "country")
 DATE_PRECISIONS = ("day", "week", "month", "report")

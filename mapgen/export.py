@@ -1,63 +1,19 @@
-"""Writing outputs: GeoJSON text, and atomic file replacement for everything."""
+"""The GeoJSON export: every incident as an RFC 7946 feature."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from itertools import chain, repeat
 from json.encoder import encode_basestring as encode_string  # what json.dumps uses for str
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .errors import OutputError
 from .payload import by_identity
 from .taxonomy import load_taxonomy
-
-
-_CHUNK = 1 << 20  # characters encoded at a time by write_atomic
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk,
-    and then renamed over ``path``.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {path.parent}: {exc.strerror}. Check the folder and its permissions.") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, str):  # encoded piece by piece: a large page is not held twice
-                for start in range(0, len(data), _CHUNK):
-                    handle.write(data[start:start + _CHUNK].encode("utf-8"))
-            else:
-                handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror}.") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_all(files: Mapping[Path, bytes | str]) -> None:
-    """Write several outputs; each atomically. Nothing is written if the first fails."""
-    for path, data in files.items():
-        write_atomic(path, data)
 
 
 def geojson_text(ds: Dataset, offmap: np.ndarray) -> str:
@@ -88,13 +44,13 @@ def geojson_text(ds: Dataset, offmap: np.ndarray) -> str:
         + ',"aliases":' + dumps(aliases) + ',"location_source":' + dumps(loc)
         + ',"off_map":' + dumps(offmap_list[p]) + ',"csv_line":'
         for p, (precision, aliases, loc) in enumerate(
-            zip(places["precision"], places["aliases"], places["loc_source"]))
+            zip(places["precision"].tolist(), places["aliases"].tolist(), places["loc_source"].tolist()))
     ]
 
     def column(values: Any, encode: Callable[[Any], str]) -> list[str]:
         """``encode`` of each value, computed once per distinct value."""
         codes, distinct = pd.factorize(values, sort=False, use_na_sentinel=False)
-        return _spread([encode(value) for value in distinct], codes)
+        return _spread([encode(value) for value in distinct.tolist()], codes)
 
     place_idx = incidents["place_idx"].tolist()
     tag_codes, tag_lists = by_identity(incidents["tags"].tolist())

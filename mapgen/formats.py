@@ -280,7 +280,7 @@ def append_rows(path: str | Path, rows: Sequence[Mapping[str, str]], *, encoding
     rows added.
     """
     from .config import load_config
-    from .export import write_atomic
+    from .atomic import write_atomic
     from .read import COLUMNS, EXTRA_COLUMNS, parse_text
     from .validate import validate
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .atomic import write_atomic
 from .errors import DataError, Problem
 
 CACHE_NAME = "geocache.csv"
@@ -148,29 +147,7 @@ class GeoCache:
         writer.writeheader()
         for entry in self:
             writer.writerow(entry.to_row())
-        atomic_write(self.path, buffer.getvalue().encode("utf-8"))
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        write_atomic(self.path, buffer.getvalue().encode("utf-8"))
 
 
 def _sort_key(entry: CacheEntry) -> tuple[str, ...]:

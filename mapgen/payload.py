@@ -59,7 +59,7 @@ def day_numbers(dates: pd.Series) -> np.ndarray:
 def _index_of(values: pd.Series, skip_empty: bool) -> tuple[list[str], np.ndarray]:
     """Intern strings: the distinct values in first-seen order, and each row's index."""
     codes, uniques = pd.factorize(values, sort=False)
-    uniques = list(uniques)
+    uniques = uniques.tolist()
     if skip_empty and "" in uniques:
         empty = uniques.index("")
         codes = np.where(codes == empty, -1, codes - (codes > empty))

@@ -7,29 +7,38 @@ atomically, so a run that fails leaves the last good map in place.
 
 from __future__ import annotations
 
-import webbrowser
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
-
-import pandas as pd
 
 from .config import LANGS, load_config
 from .dataset import DEFAULT_RADIUS_M, Dataset
 from .errors import DataError, MapgenError, Problem
-from .validate import load
 
 OUTPUT_FORMATS = ("html", "geojson")
 
 
 @dataclass
 class BuildResult:
-    """What a build produced: the folium map, the checked data and the files written."""
+    """What a build produced: the checked data, the files written, and the folium map.
 
-    map: Any  # folium.Map
+    ``map`` is made when first asked for: a command-line build renders the
+    page without keeping a map object around.
+    """
+
     dataset: Dataset
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lang: str = "en"
+    self_contained: bool = False
+    _map: Any = field(default=None, repr=False)
+
+    @property
+    def map(self) -> Any:  # folium.Map
+        if self._map is None:
+            self._map = _map(self.dataset, self.lang, self.self_contained)
+        return self._map
 
     def _repr_html_(self) -> str:  # shows the map in a notebook
         return self.map._repr_html_()
@@ -108,6 +117,7 @@ def build(
     progress: Callable[..., Any] | None = None,
     accept_flagged: bool = False,
     geocoder_options: dict[str, Any] | None = None,
+    parallel: bool | None = None,
 ) -> BuildResult:
     """Build the incident map of ``csv_path``.
 
@@ -120,10 +130,15 @@ def build(
     (``service``, ``nominatim_url``, ``user_agent``, ``timeout``; see
     :func:`mapgen.geocoders.make_geocoder`) choose the service. Raises :class:`mapgen.errors.MapgenError` subclasses
     for bad input.
+
+    Files are written only when all of them are complete. Where the system
+    allows it, from :data:`PARALLEL_FROM` incidents on, the exports are
+    written by a second process while this one makes the page;
+    ``parallel=False`` does all of it here, ``parallel=True`` always forks.
+    The bytes are the same either way. The page around the data comes from
+    :mod:`mapgen.pagecache` when it has it.
     """
-    from .export import geojson_text, write_all
-    from .payload import offmap_mask, page_data
-    from .render import make_map, page_language_attribute, render_html
+    from .atomic import OutputSet
 
     csv_path = Path(csv_path)
     config = load_config(csv_path)
@@ -134,38 +149,83 @@ def build(
     if unknown:
         raise MapgenError(f"unknown output format {unknown[0]!r}; use html, geojson, kml or csv.")
     notes: list[str] = []
-    ds = load(csv_path, encoding=encoding, config=config)
-    ds = locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes,
-                       accept_flagged=accept_flagged, geocoder_options=geocoder_options)
-
-    data = page_data(ds, lang)
-    fmap = make_map(data, self_contained=self_contained)
-    result = BuildResult(map=fmap, dataset=ds, notes=notes)
     if out_dir is None:
-        return result
+        ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
+                      geocoder_options)
+        return BuildResult(dataset=ds, notes=notes, lang=lang, self_contained=self_contained)
 
     out = Path(out_dir)
-    files: dict[Path, str | bytes] = {}
-    if "html" in formats:
-        files[out / "map.html"] = page_language_attribute(render_html(fmap), lang)
-    if "geojson" in formats:
-        files[out / "places.geojson"] = geojson_text(ds, offmap_mask(ds))
-    for extra in ("kml", "csv"):
-        if extra in formats:
-            from . import formats as extra_formats  # written by the export formats module
-            files[out / f"places.{extra}"] = extra_formats.render(extra, ds, offmap_mask(ds))
+    names = {"html": "map.html", "geojson": "places.geojson", "kml": "places.kml", "csv": "places.csv"}
+    files = [out / names[f] for f in ("html", "geojson", "kml", "csv") if f in formats]
     if any(path.resolve() == csv_path.resolve() for path in files):
         raise MapgenError(f"the output folder {out} holds {csv_path.name}, which the export would "
                           "overwrite; choose another folder with -o.")
-    write_all(files)
-    result.files = list(files)
+    with OutputSet() as outputs:
+        ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
+                      geocoder_options)
+        from .payload import offmap_mask
+
+        offmap = offmap_mask(ds)
+        # the exports need only the checked data: from PARALLEL_FROM incidents on, a second
+        # process writes them while this one makes the page
+        outputs.write_in_background({out / names[f]: partial(_export, f, ds, offmap)
+                                     for f in ("geojson", "kml", "csv") if f in formats},
+                                    fork=parallel or (parallel is None and len(ds.incidents) >= PARALLEL_FROM))
+        if "html" in formats:
+            outputs.write(out / "map.html", _page(ds, lang, self_contained))
     if open_browser and "html" in formats:
+        import webbrowser
+
         webbrowser.open((out / "map.html").resolve().as_uri())
-    return result
+    return BuildResult(dataset=ds, files=files, notes=notes, lang=lang, self_contained=self_contained)
+
+
+def _checked(csv_path: Path, encoding: str | None, config: Any, offline: bool, geocoder: Any,
+             progress: Callable[..., Any] | None, notes: list[str], accept_flagged: bool,
+             geocoder_options: dict[str, Any] | None) -> Dataset:
+    """The data of ``csv_path``, checked, with every place located."""
+    from .validate import load  # pandas
+
+    ds = load(csv_path, encoding=encoding, config=config)
+    return locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes,
+                         accept_flagged=accept_flagged, geocoder_options=geocoder_options)
+
+
+def _page(ds: Dataset, lang: str, self_contained: bool) -> str:
+    """The text of ``map.html``; folium is imported only if the page cache lacks this page."""
+    from . import pagecache
+    from .payload import page_data, to_script_json
+
+    data = page_data(ds, lang)
+    return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang, strings=data["i18n"],
+                               self_contained=self_contained, cache=pagecache.cache_dir())
+
+
+#: From this many incidents on, a build writes its exports in a second process.
+PARALLEL_FROM = 5_000
+
+
+def _map(ds: Dataset, lang: str, self_contained: bool) -> Any:
+    from .payload import page_data
+    from .render import make_map  # folium is imported only now, after the data has been checked
+
+    return make_map(page_data(ds, lang), self_contained=self_contained)
+
+
+def _export(fmt: str, ds: Dataset, offmap: Any) -> str | bytes:
+    if fmt == "geojson":
+        from .export import geojson_text
+
+        return geojson_text(ds, offmap)
+    from . import formats
+
+    return formats.render(fmt, ds, offmap)
 
 
 def summary_line(result: BuildResult) -> str:
     """One line for the terminal: what was built from what."""
+    import pandas as pd
+
     ds = result.dataset
     located = int(ds.located.sum())
     sources = pd.unique(ds.incidents["source"]).size

@@ -81,8 +81,12 @@ class IncidentLayer(MacroElement):
 
 def make_map(data: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
     """A folium map showing ``data`` (from :func:`mapgen.payload.page_data`)."""
-    strings = data["i18n"]
-    figure = Figure(title=html.escape(data["meta"]["title"]))
+    return page_map(to_script_json(data), data["meta"]["title"], data["i18n"], self_contained=self_contained)
+
+
+def page_map(data_json: str, title: str, strings: dict[str, str], *, self_contained: bool = False) -> folium.Map:
+    """A folium map of page data already encoded by :func:`mapgen.payload.to_script_json`."""
+    figure = Figure(title=html.escape(title))
     fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_control="topright", max_zoom=MAX_ZOOM)
     # per-map copies: folium keeps these lists on the class, shared by every map
     fmap.default_js = []
@@ -94,7 +98,7 @@ def make_map(data: dict[str, Any], *, self_contained: bool = False) -> folium.Ma
         folium.TileLayer(tiles=provider, name=strings.get(key, key), show=(i == 0), overlay=False,
                          control=True, max_zoom=MAX_ZOOM, max_native_zoom=native).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
-    IncidentLayer(to_script_json(data), assets.head_html(self_contained)).add_to(fmap)
+    IncidentLayer(data_json, assets.head_html(self_contained)).add_to(fmap)
     _stable_ids(figure)
     return fmap
 
@@ -124,9 +128,14 @@ def render_html(fmap: folium.Map) -> str:
     return page if page.endswith("\n") else page + "\n"
 
 
+def page_html(fmap: folium.Map, lang: str) -> str:
+    """The page of ``fmap`` as written to ``map.html``."""
+    return page_language_attribute(render_html(fmap), lang)
+
+
 def page_language_attribute(page: str, lang: str) -> str:
     """Set ``<html lang=…>`` so screen readers pick the right voice."""
     return page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
 
 
-__all__ = ["make_map", "render_html", "IncidentLayer", "BASEMAPS", "interface_strings"]
+__all__ = ["make_map", "page_map", "page_html", "render_html", "IncidentLayer", "BASEMAPS", "interface_strings"]

@@ -300,12 +300,17 @@ def _group_places(check: _Checker, rows: pd.DataFrame, codes: np.ndarray | None)
 
 
 def _first(values: pd.Series, codes: np.ndarray, groups: int) -> np.ndarray:
-    """The first value of each group that is not missing (missing if there is none)."""
-    present = np.flatnonzero(values.notna().to_numpy())
+    """The first value of each group that is neither missing nor empty (missing if there is none)."""
+    present = values.notna().to_numpy()
+    if values.dtype.kind != "f":
+        present = present & (values.astype(str) != "").to_numpy()
+    present = np.flatnonzero(present)
     found, at = np.unique(codes[present], return_index=True)
     take = np.full(groups, -1, dtype=np.int64)
     take[found] = present[at]
-    return values.array.take(take, allow_fill=True).to_numpy()
+    if values.dtype.kind == "f":
+        return values.array.take(take, allow_fill=True).to_numpy()
+    return values.array.take(take, allow_fill=True, fill_value="").to_numpy(dtype=object)
 
 
 def _cell(value: object) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .errors import DataError, Problem
-from .geocache import CACHE_NAME, GeoCache, atomic_write, utc_now
+from .atomic import write_atomic
+from .geocache import CACHE_NAME, GeoCache, utc_now
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -100,7 +101,7 @@ def write_back(path: str | Path, coords: Mapping[str, tuple[float, float]],
         return WriteResult(0, ())
     for (start, end), new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
-    atomic_write(path, bom + text.encode(codec))
+    write_atomic(path, bom + text.encode(codec))
     return WriteResult(len(places), tuple(places))
 
 

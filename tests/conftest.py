@@ -28,6 +28,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def page_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A page cache of this session's own (mapgen.pagecache), inherited by ``mapgen`` subprocesses.
+
+    The first build of each page renders it with folium; later ones reuse it,
+    so the browser tests check the pages users get on their second build too.
+    """
+    root = tmp_path_factory.mktemp("page-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MAPGEN_PAGE_CACHE", str(root))
+        yield root
+
+
 @pytest.fixture(scope="session")
 def asset_cache() -> Path:
     """The asset cache, populated from the npm registry if needed (fails loudly)."""

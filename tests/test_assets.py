@@ -8,7 +8,6 @@ import re
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

@@ -139,6 +139,43 @@ def test_quoted_newlines_keep_line_numbers_right(tmp_path):
     assert "places.csv:4: column 'lat': '-91' is not a latitude (-90..90)." in result.output
 
 
+def test_a_place_takes_its_first_filled_precision_and_address(tmp_path):
+    """The precision or address may be written on a later row of the place, not the first."""
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER
+                   + "Bakery,,43.24,76.95,,arson,2022-01-05,day,reported,Burnt.,DW,,\n"
+                   + "Bakery,near the residence,,,city,looting,2022-01-06,day,reported,Looted.,DW,,\n", "utf-8")
+    ds = mapgen.load(csv)
+    assert ds.places.loc[0, "precision"] == "city"
+    assert ds.places.loc[0, "address"] == "near the residence"
+
+
+TRICKY_FILES = {
+    "blank lines and short rows": HEADER + "\n" + GOOD_ROW + "   ,  \n" + "B,,1,2\n",
+    "crlf": (HEADER + GOOD_ROW).replace("\n", "\r\n"),
+    "no final newline": HEADER + GOOD_ROW.rstrip("\n"),
+    "quote inside a cell": HEADER + GOOD_ROW.replace("Shut.", 'Shut "for days".'),
+    "quoted delimiter": HEADER + GOOD_ROW.replace("Shut.", '"Shut, then reopened."'),
+    "trailing empty cells": HEADER + GOOD_ROW.rstrip("\n") + ",,\n",
+    "blank line before header": "\n" + HEADER + GOOD_ROW,
+    "lone carriage returns": (HEADER + GOOD_ROW).replace("\n", "\r"),
+}
+
+
+@pytest.mark.parametrize("text", TRICKY_FILES.values(), ids=TRICKY_FILES.keys())
+def test_fast_and_careful_readers_read_the_same(tmp_path, text):
+    """Large files go through pandas' C parser; what it reads must equal the line-by-line reader."""
+    from mapgen.read import decode, parse_text, read_table
+
+    csv = tmp_path / "places.csv"
+    csv.write_bytes(text.encode("utf-8"))
+    fast = read_table(csv)
+    careful = parse_text(decode(csv.read_bytes(), csv)[0], csv)
+    assert fast.frame.equals(careful.frame)
+    assert fast.lines == careful.lines
+    assert mapgen.load(csv).places["place"].tolist()[0] == "Airport"
+
+
 def test_build_twice_gives_identical_bytes(built, tmp_path):
     csv, out, first = built
     again = tmp_path / "again"

@@ -96,8 +96,8 @@ def test_online_review_table(runner, tmp_path):
     assert lines[2].split() == ["Almaty", "Almaty", "(typed", "in)", "43.25650", "76.92850", "0.0", "manual"]
     assert lines[3].startswith(
         "Mayor's office  Akimat Almaty            Акимат Алматы, проспект Абая, Алмалинск…")
-    assert lines[3].endswith(f"43.25667  76.92861  0.0  nominatim")
-    assert lines[4].endswith(f"43.23831  76.94519  2.4  nominatim")
+    assert lines[3].endswith("43.25667  76.92861  0.0  nominatim")
+    assert lines[4].endswith("43.23831  76.94519  2.4  nominatim")
     assert lines[5] == "km = distance from the centre of all located places (43.2565, 76.9286)."
     assert lines[6] == "places.csv: located 3 of 3 places (2 nominatim, 1 manual); 2 requests sent."
     second = runner.invoke(cli, ["geocode", str(path), "--nominatim-url", server.url])  # server is down

@@ -1,0 +1,165 @@
+"""The files of a build: the same bytes however they are made, and none half-made.
+
+A build may take the page around the data from the page cache
+(mapgen.pagecache) and may write its exports in a second process; neither may
+change a byte of what users get. A build that fails in either leaves the last
+good files and no temporary files.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mapgen
+from mapgen import pagecache
+from mapgen.payload import interface_strings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def folium_page(csv: Path, lang: str = "en") -> bytes:
+    """map.html rendered by folium from start to end, no cache involved."""
+    from mapgen.payload import page_data, to_script_json
+
+    data = page_data(mapgen.load(csv), lang)
+    return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang,
+                               strings=data["i18n"], self_contained=False, cache=None).encode("utf-8")
+
+
+def build_in_new_process(csv: Path, out: Path, cache: Path) -> bool:
+    """Build as a user does; return whether folium had to be imported."""
+    code = ("import sys, mapgen; mapgen.build(sys.argv[1], sys.argv[2], offline=True); "
+            "print('folium' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code, str(csv), str(out)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "MAPGEN_PAGE_CACHE": str(cache)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip() == "True"
+
+
+def test_first_and_later_builds_write_the_same_map_as_folium(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert build_in_new_process(ROOT / "places.csv", tmp_path / "first", cache) is True
+    assert build_in_new_process(ROOT / "places.csv", tmp_path / "second", cache) is False  # no folium: faster
+    first, second = files_of(tmp_path / "first"), files_of(tmp_path / "second")
+    assert first == second
+    assert first["map.html"] == folium_page(ROOT / "places.csv")
+    assert first == files_of(ROOT / "output")  # the committed map is what a build makes
+
+
+def test_a_new_title_or_language_is_not_taken_from_the_cache(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_bytes((ROOT / "places.csv").read_bytes())
+    (tmp_path / "mapgen.toml").write_text('title = "Almaty, first draft"\n', "utf-8")
+    mapgen.build(csv, tmp_path / "out", offline=True)
+    (tmp_path / "mapgen.toml").write_text('title = "Almaty <b>&</b> environs"\n', "utf-8")
+    mapgen.build(csv, tmp_path / "out", offline=True, lang="de")
+    page = (tmp_path / "out" / "map.html").read_bytes()
+    assert b"<title>Almaty &lt;b&gt;&amp;&lt;/b&gt; environs</title>" in page
+    assert b"first draft" not in page
+    assert b'<html lang="de">' in page
+    assert page == folium_page(csv, "de")
+
+
+def test_a_damaged_or_unwritable_cache_is_worked_around(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MAPGEN_PAGE_CACHE", str(cache))
+    mapgen.build(ROOT / "places.csv", tmp_path / "a", offline=True)
+    [stored] = cache.glob("*.html")
+    stored.write_bytes(stored.read_bytes()[:1000])  # cut short, as by a full disk
+    mapgen.build(ROOT / "places.csv", tmp_path / "b", offline=True)
+    monkeypatch.setenv("MAPGEN_PAGE_CACHE", str(ROOT / "places.csv"))  # a file, not a folder
+    mapgen.build(ROOT / "places.csv", tmp_path / "c", offline=True)
+    expected = (ROOT / "output" / "map.html").read_bytes()
+    assert (tmp_path / "b" / "map.html").read_bytes() == expected
+    assert (tmp_path / "c" / "map.html").read_bytes() == expected
+
+
+def test_a_title_holding_the_data_mark_is_rendered_in_full(tmp_path: Path) -> None:
+    page = pagecache.page_text('{"x":1}', title=f"odd {pagecache.MARK} title", lang="en",
+                               strings=interface_strings("en"), self_contained=False, cache=tmp_path)
+    assert page.count('{"x":1}') == 1
+    assert not list(tmp_path.iterdir())
+
+
+def synth():
+    spec = importlib.util.spec_from_file_location("mapgen_bench_synth", ROOT / "bench" / "synth.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def export_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synth().write_places_csv(tmp_path_factory.mktemp("synth") / "places.csv", 2_000, seed=3)
+
+
+ALL_FORMATS = ("html", "geojson", "kml", "csv")
+
+#: A build in a fresh interpreter (one thread, so it may fork), optionally with a failing KML export.
+BUILD_SCRIPT = """
+import sys
+import mapgen
+from mapgen import atomic, pipeline
+
+csv, out, parallel, failure = sys.argv[1:]
+assert atomic.can_fork()
+real_export = pipeline._export
+
+def export(fmt, ds, offmap):
+    if fmt == "kml" and failure == "mistake":
+        raise mapgen.MapgenError("cannot write the KML: disk quota exceeded.")
+    if fmt == "kml" and failure == "bug":
+        1 / 0
+    return real_export(fmt, ds, offmap)
+
+pipeline._export = export
+try:
+    mapgen.build(csv, out, offline=True, formats=("html", "geojson", "kml", "csv"), parallel=parallel == "yes")
+except mapgen.MapgenError as exc:
+    print("MapgenError:", exc)
+"""
+
+
+def build_in_fresh_process(csv: Path, out: Path, parallel: bool, failure: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(csv), str(out), "yes" if parallel else "no",
+                           failure], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="exports are written in a second process only where fork exists")
+def test_exports_written_in_a_second_process_are_the_same_bytes(export_csv: Path, tmp_path: Path) -> None:
+    for parallel in (False, True):
+        proc = build_in_fresh_process(export_csv, tmp_path / f"parallel-{parallel}", parallel)
+        assert proc.returncode == 0 and not proc.stdout, proc.stdout + proc.stderr
+    here, forked = files_of(tmp_path / "parallel-False"), files_of(tmp_path / "parallel-True")
+    assert sorted(here) == ["map.html", "places.csv", "places.geojson", "places.kml"]
+    assert here == forked
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="exports are written in a second process only where fork exists")
+@pytest.mark.parametrize("failure", ["mistake", "bug"])
+def test_a_failed_export_in_the_second_process_leaves_the_last_good_files(
+        export_csv: Path, tmp_path: Path, failure: str) -> None:
+    out = tmp_path / "out"
+    mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
+    before = files_of(out)
+    edited = tmp_path / "edited.csv"
+    edited.write_text(export_csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
+    proc = build_in_fresh_process(edited, out, parallel=True, failure=failure)
+    if failure == "mistake":  # a user's problem: the message, as the CLI shows it
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "MapgenError: cannot write the KML: disk quota exceeded."
+    else:  # a bug: the second process's traceback reaches the first
+        assert proc.returncode == 1
+        assert "a process writing outputs failed" in proc.stderr
+        assert "ZeroDivisionError: division by zero" in proc.stderr
+    assert files_of(out) == before
