@@ -342,5 +342,5 @@ def import_acled(export: str | Path, out: str | Path = "places.csv", *, append: 
         validate(parse_text(text, out))
     except DataError as exc:
         raise DataError(exc.problems, hint=f"{out.name} was not written.") from None
-    write_atomic(out, text)
+    write_atomic(out, text, user_file=True)
     return result

@@ -29,9 +29,17 @@ Data = Union[str, bytes]
 _CHUNK = 1 << 20  # characters encoded at a time: a large page is not held twice
 
 
-def write_atomic(path: str | Path, data: Data) -> None:
-    """Replace ``path`` with ``data`` (text is written as UTF-8), atomically."""
-    path = Path(path)
+def write_atomic(path: str | Path, data: Data, *, user_file: bool = False) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8), atomically.
+
+    A symbolic link is followed: the file it points to is replaced, the link
+    stays. A read-only file is not replaced. With ``user_file`` (a file people
+    edit, such as ``places.csv``), a file open in a spreadsheet is not replaced
+    either: the spreadsheet would later save its old copy over the change.
+    """
+    path = _destination(Path(path))
+    if user_file:
+        _refuse_if_open(path)
     tmp = _reserve(path)
     try:
         _fill(tmp, data, path)
@@ -69,7 +77,7 @@ class OutputSet:
 
     def write(self, path: Path, data: Data) -> None:
         """Write ``data`` for ``path`` now; it replaces ``path`` at the commit."""
-        path = Path(path)
+        path = _destination(Path(path))
         self._temps[path] = tmp = _reserve(path)
         _fill(tmp, data, path)
 
@@ -86,11 +94,12 @@ class OutputSet:
             for path, job in jobs.items():
                 self.write(path, job())
             return
-        temps = {Path(path): _reserve(Path(path)) for path in jobs}
+        targets = {Path(path): _destination(Path(path)) for path in jobs}
+        temps = {targets[Path(path)]: _reserve(targets[Path(path)]) for path in jobs}
 
         def work() -> None:
             for path, job in jobs.items():
-                _fill(temps[Path(path)], job(), Path(path))
+                _fill(temps[targets[Path(path)]], job(), targets[Path(path)])
 
         self._spawn(temps, work)
 
@@ -160,6 +169,33 @@ class OutputSet:
                 raise MapgenError(message)
             if code != 0:
                 raise RuntimeError(f"a process writing outputs failed (exit status {code}):\n{message}")
+
+
+def _destination(path: Path) -> Path:
+    """The file that writing ``path`` replaces: the target of a link; refused if read-only."""
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return path
+    if not mode & 0o222:
+        raise OutputError(f"{path} is read-only, so mapgen does not replace it. Make it writable "
+                          f"(chmod u+w {path.name}) or choose another file.")
+    return path
+
+
+#: Lock files spreadsheets keep beside a file they have open: LibreOffice, Excel.
+_LOCK_NAMES = (".~lock.{name}#", "~${name}")
+
+
+def _refuse_if_open(path: Path) -> None:
+    for pattern in _LOCK_NAMES:
+        lock = path.with_name(pattern.format(name=path.name))
+        if lock.exists():
+            raise OutputError(f"{path} is open in a spreadsheet ({lock.name} exists). Close it there "
+                              "first, or the spreadsheet would later save its old copy over this change; "
+                              "then run the command again.")
 
 
 def _reserve(path: Path) -> Path:

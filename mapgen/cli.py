@@ -114,7 +114,9 @@ def validate(csv: Path, encoding: str | None) -> None:
     ds = load(csv, encoding=encoding)
     unlocated = int((~ds.located).sum())
     more = f"; {unlocated} without coordinates (run `mapgen geocode`)" if unlocated else ""
-    click.echo(f"{csv}: OK: {len(ds.incidents)} incidents at {len(ds.places)} places{more}.")
+    from .pipeline import counted
+
+    click.echo(f"{csv}: OK: {counted(len(ds.incidents), 'incident')} at {counted(len(ds.places), 'place')}{more}.")
 
 
 @cli.group()
@@ -177,15 +179,18 @@ def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str |
 @click.option("--offline", is_flag=True, help="Never use the network: manual coordinates, cache and gazetteer only.")
 @click.option("--lang", type=click.Choice(["en", "de"]), default=None,
               help="Language of the map's interface (default: mapgen.toml, else en).")
+@ENCODING_OPT
 @friendly_errors
-def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: bool, lang: str | None) -> None:
+def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: bool, lang: str | None,
+                  encoding: str | None) -> None:
     """Serve the map on 127.0.0.1 and rebuild it each time CSV is saved; Ctrl-C stops."""
     import webbrowser
 
     from .watch import run
 
     run(csv, out_dir, port=port, opener=None if no_open else webbrowser.open,
-        echo=lambda message, is_error=False: click.echo(message, err=is_error), offline=offline, lang=lang)
+        echo=lambda message, is_error=False: click.echo(message, err=is_error), offline=offline, lang=lang,
+        encoding=encoding)
 
 
 @cli.command("import-acled")

@@ -25,6 +25,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date as _date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -268,8 +269,14 @@ def extract_file(article: str | Path, csv_path: str | Path = "places.csv", *, ap
     from .formats import append_rows
 
     article, csv_path = Path(article), Path(csv_path)
-    if date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise MapgenError(f"--date {date!r} is not a date; write YYYY-MM-DD.")
+    if date:
+        try:
+            _date.fromisoformat(date)
+            valid = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", date))
+        except ValueError:
+            valid = False
+        if not valid:
+            raise MapgenError(f"--date {date!r} is not a date; write YYYY-MM-DD, e.g. 2022-01-08.")
     text = read_article(article, encoding)
     known = known_places(csv_path) if csv_path.exists() else KnownPlaces()
     if append and not csv_path.exists():

@@ -303,7 +303,7 @@ def append_rows(path: str | Path, rows: Sequence[Mapping[str, str]], *, encoding
         validate(parse_text(text, path), load_config(path))
     except DataError as exc:
         raise DataError(exc.problems, hint=f"{path.name} was not changed.") from None
-    write_atomic(path, layout.bom + text.encode(layout.codec))
+    write_atomic(path, layout.bom + text.encode(layout.codec), user_file=True)
     return len(rows)
 
 

@@ -187,8 +187,22 @@ def _checked(csv_path: Path, encoding: str | None, config: Any, offline: bool, g
     from .validate import load  # pandas
 
     ds = load(csv_path, encoding=encoding, config=config)
+    notes.extend(look_alike_names(ds))
     return locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes,
                          accept_flagged=accept_flagged, geocoder_options=geocoder_options)
+
+
+def look_alike_names(ds: Dataset) -> list[str]:
+    """Notes on place names that differ only in capitals or spacing: two markers, meant as one?"""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, line in zip(ds.places["place"].tolist(), ds.places["line"].tolist()):
+        groups.setdefault(" ".join(name.split()).casefold(), []).append((name, int(line)))
+    return [
+        " and ".join(f"{name!r} (line {line})" for name, line in group)
+        + " differ only in capitals or spaces, so they are separate places on the map; "
+        "write them the same way if they are one place."
+        for group in groups.values() if len(group) > 1
+    ]
 
 
 def _page(ds: Dataset, lang: str, self_contained: bool) -> str:
@@ -230,5 +244,10 @@ def summary_line(result: BuildResult) -> str:
     located = int(ds.located.sum())
     sources = pd.unique(ds.incidents["source"]).size
     files = ", ".join(str(p) for p in result.files) or "nothing written"
-    return (f"{len(ds.incidents)} incidents at {len(ds.places)} places "
-            f"({located} located) from {sources} sources -> {files}")
+    return (f"{counted(len(ds.incidents), 'incident')} at {counted(len(ds.places), 'place')} "
+            f"({located} located) from {counted(sources, 'source')} -> {files}")
+
+
+def counted(number: int, noun: str) -> str:
+    """``3 places``, ``1 place``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gc
 import io
 from contextlib import contextmanager
@@ -30,6 +31,23 @@ COLUMNS = (
 #: Optional extra columns mapgen understands.
 EXTRA_COLUMNS = ("radius_m", "fatalities", "event_id")
 REQUIRED = ("place",)
+
+#: Column names other tools and languages use for ours: a header that has one
+#: of these but not our name is an error, so no data is silently left unread.
+OTHER_NAMES = {
+    "place": ("name", "location", "ort", "place name", "placename"),
+    "address": ("adresse", "query", "geocode"),
+    "lat": ("latitude", "breite", "breitengrad", "y"),
+    "lon": ("longitude", "long", "lng", "länge", "laenge", "längengrad", "x"),
+    "precision": ("geo_precision", "genauigkeit"),
+    "incidents": ("incident", "tags", "tag", "type", "types", "incident type", "incident_type", "event type"),
+    "date": ("datum", "event_date", "day"),
+    "status": ("verification", "verified"),
+    "summary": ("notes", "description", "beschreibung", "text", "what happened"),
+    "source": ("sources", "quelle", "publisher"),
+    "url": ("link", "links", "source url", "source_url"),
+    "aliases": ("alias", "other names", "alternate names"),
+}
 
 #: Characters that ``str.splitlines`` breaks at but CSV does not.
 _OTHER_LINE_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
@@ -224,6 +242,8 @@ def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
     except csv.Error as exc:
         problems.append(Problem(where, reader.line_num, None, None, f"cannot be parsed as CSV: {exc}."))
     assert header is not None
+    if parsed is None:  # some cell spans lines: rows swallowed by a quote that is never closed?
+        problems.extend(_unclosed_quotes(rows, lines, header, delim, where, text.count('"') % 2 == 1))
     problems.extend(_check_header(header, header_line, where))
     if problems:
         raise DataError(problems)
@@ -235,6 +255,35 @@ def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
 
 
 _STRIP = np.frompyfunc(str.strip, 1, 1)
+
+
+def _unclosed_quotes(rows: list[list[str]], lines: list[int], header: list[str], delim: str,
+                     where: str, odd_quotes: bool) -> list[Problem]:
+    """Cells that hold whole rows: a quote opened in them was closed rows later, or never.
+
+    A spreadsheet closes every quote it writes; a hand-edited file may not, and
+    the CSV rules then read every following line, up to the next quote or the
+    end of the file, into one cell. Line breaks inside a cell are fine; a line
+    inside a cell with as many delimiters as a row has is not, nor a line break
+    in the last row of a file whose quotes do not pair up.
+    """
+    problems = []
+    needed = max(len(header) - 1, 2)
+    for record, line in zip(rows, lines):
+        for name, cell in zip(header, record):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            inner = cell.splitlines()[1:]
+            if any(part.count(delim) >= needed for part in inner) or (
+                    odd_quotes and record is rows[-1]):
+                problems.append(Problem(
+                    where, line, name or None, cell.splitlines()[0][:60],
+                    f"a quote opened in this cell is not closed, so the {len(inner)} line"
+                    f"{'s' if len(inner) != 1 else ''} after it {'were' if len(inner) != 1 else 'was'} read into it. Close the quote (\"...\") "
+                    "or delete it; a quote inside a cell is written twice (\"\").",
+                ))
+                break
+    return problems
 
 
 def _first_line(text: str) -> str:
@@ -265,21 +314,37 @@ def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
 
 
 def _check_header(header: list[str], line: int, where: str) -> list[Problem]:
+    if "event_id_cnty" in header and "event_type" in header:
+        return [Problem(where, line, None, None, "this is an ACLED export, not a places file; convert it with "
+                                                 "`mapgen import-acled FILE -o places.csv`.")]
     problems = []
-    missing = [c for c in REQUIRED if c not in header]
-    for column in missing:
-        problems.append(Problem(
-            where, line, None, None,
-            f"the required column {column!r} is missing. The header is: {', '.join(header)}. "
-            f"Columns mapgen reads: {', '.join(COLUMNS)}.",
-        ))
+    renames = {}  # our column -> the header's name for it
+    for name in header:
+        if not name or name in COLUMNS or name in EXTRA_COLUMNS:
+            continue
+        ours = next((c for c, others in OTHER_NAMES.items() if name in others), None)
+        if ours is None:
+            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.8)
+            ours = close[0] if close else None
+        if ours is not None and ours not in header and ours not in renames:
+            renames[ours] = name
+            problems.append(Problem(where, line, None, None,
+                                    f"the column {name!r} is not one mapgen reads, so its values would be "
+                                    f"ignored; rename it to {ours!r} in the header."))
+    for column in REQUIRED:
+        if column not in header and column not in renames:
+            problems.append(Problem(
+                where, line, None, None,
+                f"the required column {column!r} is missing. The header is: {', '.join(header)}. "
+                f"Columns mapgen reads: {', '.join(COLUMNS)}.",
+            ))
     seen: set[str] = set()
     for name in header:
         if name and name in seen:
             problems.append(Problem(where, line, None, None,
                                     f"the column {name!r} appears twice in the header; rename or delete one."))
         seen.add(name)
-    if ("lat" in header) != ("lon" in header):
+    if ("lat" in header) != ("lon" in header) and not {"lat", "lon"} & set(renames):
         have, lack = ("lat", "lon") if "lat" in header else ("lon", "lat")
         problems.append(Problem(where, line, None, None,
                                 f"the column {have!r} is there but {lack!r} is missing; they go together."))

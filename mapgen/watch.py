@@ -157,6 +157,10 @@ class LiveMap:
 
     def start(self, opener: Callable[[str], Any] | None = None) -> str:
         """Build, serve, and open the page with ``opener(url)`` if given; return the URL."""
+        # loaded before "Serving" is printed: a Ctrl-C that lands inside an import is
+        # swallowed by Python's import machinery, and watching would go on
+        import watchfiles  # noqa: F401
+
         self.rebuild()
         url = self.serve()
         self.echo(f"Serving the map at {url} - watching {self.csv_path}; press Ctrl-C to stop.", False)

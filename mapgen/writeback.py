@@ -101,7 +101,7 @@ def write_back(path: str | Path, coords: Mapping[str, tuple[float, float]],
         return WriteResult(0, ())
     for (start, end), new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
-    write_atomic(path, bom + text.encode(codec))
+    write_atomic(path, bom + text.encode(codec), user_file=True)
     return WriteResult(len(places), tuple(places))
 
 

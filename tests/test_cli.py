@@ -93,11 +93,20 @@ def test_all_problems_are_listed_at_once(tmp_path):
 
 def test_missing_required_column(tmp_path):
     csv = tmp_path / "places.csv"
-    csv.write_text("name,lat,lon\nAirport,43.35,77.04\n", "utf-8")
+    csv.write_text("what,lat,lon\nAirport,43.35,77.04\n", "utf-8")
     result = run("validate", str(csv))
     assert result.exit_code == 1
     assert result.output.startswith(
-        "places.csv:1: the required column 'place' is missing. The header is: name, lat, lon.")
+        "places.csv:1: the required column 'place' is missing. The header is: what, lat, lon.")
+
+
+def test_required_column_under_another_name(tmp_path):
+    csv = tmp_path / "places.csv"
+    csv.write_text("name,lat,lon\nAirport,43.35,77.04\n", "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 1
+    assert result.output == ("places.csv:1: the column 'name' is not one mapgen reads, so its values would be "
+                             "ignored; rename it to 'place' in the header.\n1 problem found; nothing was written.\n")
 
 
 def test_empty_file(tmp_path):

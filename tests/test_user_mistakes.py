@@ -1,0 +1,160 @@
+"""Mistakes a spreadsheet user makes that used to pass silently, each now told clearly.
+
+Found by walking through the README as a newsroom user would: a quote never
+closed, columns named as another tool names them, a places file open in a
+spreadsheet or read-only or a link, two spellings of one place, a bad date.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mapgen.cli import cli
+
+HEADER = "place,lat,lon,precision,incidents,date,status,summary,source\n"
+ROW_A = "Airport,43.3521,77.0405,exact,closure,2022-01-08,reported,Flights stopped,Wire\n"
+ROW_B = "Central square,43.2380,76.9450,exact,protest,2022-01-05,reported,Crowd gathers,Wire\n"
+ROW_C = "Akimat,43.2567,76.9286,exact,arson,2022-01-05,reported,Building on fire,Wire\n"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_a_quote_never_closed_does_not_swallow_the_rows_after_it(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A.replace("Flights stopped", '"Flights stopped, he said') + ROW_B + ROW_C, "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 1
+    assert ("places.csv:2: column 'summary': 'Flights stopped, he said,Wire' a quote opened in this cell is not closed, "
+            "so the 2 lines after it were read into it.") in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_quote_never_closed_in_the_last_row_is_reported(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A + ROW_B.replace("Crowd gathers", '"Crowd gathers\nnear the hall'), "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 1
+    assert "places.csv:3: column 'summary': 'Crowd gathers' a quote opened in this cell is not closed" in result.output
+
+
+def test_a_cell_with_a_closed_line_break_is_still_fine(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A.replace("Flights stopped", '"Flights stopped,\nall day"') + ROW_B, "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 0, result.output
+
+
+def test_columns_named_as_other_tools_name_them_are_not_ignored(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text("place,latitude,longitude,incident,date,summery\nAirport,43.35,77.04,closure,2022-01-08,x\n",
+                   "utf-8")
+    result = run("build", str(csv), "-o", str(tmp_path / "out"), "--offline")
+    assert result.exit_code == 1
+    for theirs, ours in (("latitude", "lat"), ("longitude", "lon"), ("incident", "incidents"),
+                         ("summery", "summary")):
+        assert (f"places.csv:1: the column {theirs!r} is not one mapgen reads, so its values would be ignored; "
+                f"rename it to {ours!r} in the header.") in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_extra_columns_of_ones_own_are_kept_quietly(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER.rstrip("\n") + ",reporter,fatalities\n" + ROW_A.rstrip("\n") + ",Anna,0\n", "utf-8")
+    assert run("validate", str(csv)).exit_code == 0
+
+
+def test_an_acled_export_given_as_places_file_points_to_the_importer(tmp_path: Path) -> None:
+    csv = tmp_path / "export.csv"
+    csv.write_text("event_id_cnty,event_date,event_type,location,latitude,longitude\n"
+                   "KAZ1,2022-01-05,Riots,Almaty,43.25,76.92\n", "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 1
+    assert "this is an ACLED export, not a places file; convert it with `mapgen import-acled" in result.output
+
+
+def test_two_spellings_of_one_place_are_pointed_out(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A + ROW_A.replace("Airport", "airport ").replace("43.3521", "43.3522"), "utf-8")
+    result = run("build", str(csv), "-o", str(tmp_path / "out"), "--offline")
+    assert result.exit_code == 0
+    assert ("Check: 'Airport' (line 2) and 'airport' (line 3) differ only in capitals or spaces, so they are "
+            "separate places on the map; write them the same way if they are one place.") in result.output
+    assert "2 incidents at 2 places (2 located) from 1 source ->" in result.output
+
+
+CITY_ONLY = "place,lat,lon,precision,incidents\nAlmaty,,,city,protest\n"
+
+
+def write_back(folder: Path):
+    return run("geocode", str(folder / "places.csv"), "--offline", "--write")
+
+
+def test_writing_back_into_a_linked_places_file_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text(CITY_ONLY, "utf-8")
+    (tmp_path / "places.csv").symlink_to("data.csv")
+    result = write_back(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "places.csv").is_symlink()
+    assert (tmp_path / "data.csv").read_text("utf-8").startswith("place,lat,lon,precision,incidents\nAlmaty,43.")
+
+
+def test_a_read_only_places_file_is_not_replaced(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(CITY_ONLY, "utf-8")
+    csv.chmod(0o444)
+    result = write_back(tmp_path)
+    assert result.exit_code == 1
+    assert f"Error: {csv} is read-only, so mapgen does not replace it." in result.output
+    assert csv.read_text("utf-8") == CITY_ONLY
+    assert [p.name for p in tmp_path.iterdir()] == ["places.csv"]
+
+
+@pytest.mark.parametrize("lock", [".~lock.places.csv#", "~$places.csv"])  # LibreOffice, Excel
+def test_a_places_file_open_in_a_spreadsheet_is_not_replaced(tmp_path: Path, lock: str) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(CITY_ONLY, "utf-8")
+    (tmp_path / lock).write_text("", "utf-8")
+    result = write_back(tmp_path)
+    assert result.exit_code == 1
+    assert f"is open in a spreadsheet ({lock} exists). Close it there first" in result.output
+    assert csv.read_text("utf-8") == CITY_ONLY
+
+
+def test_extract_refuses_a_date_that_does_not_exist(tmp_path: Path) -> None:
+    article = tmp_path / "report.txt"
+    article.write_text("Shots were heard at the airport of Almaty.", "utf-8")
+    result = run("extract", str(article), "--csv", str(tmp_path / "none.csv"), "--date", "2022-13-01")
+    assert result.exit_code == 1
+    assert "--date '2022-13-01' is not a date; write YYYY-MM-DD, e.g. 2022-01-08." in result.output
+
+
+def test_watch_reads_a_file_in_the_encoding_given(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_bytes((HEADER + ROW_A.replace("Airport", "Flughafen – Terminal")).encode("cp1252"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mapgen", "watch", str(csv), "-o", str(tmp_path / "out"), "--port", "0",
+         "--no-open", "--offline", "--encoding", "cp1252"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        built = proc.stdout.readline()
+        proc.stdout.readline()  # "Serving the map at ..."
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert built.startswith("Built in"), built
+    assert "Flughafen – Terminal" in (tmp_path / "out" / "map.html").read_text("utf-8")
+
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes and links as on POSIX")
