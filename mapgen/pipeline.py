@@ -166,6 +166,7 @@ def build(
         from .payload import offmap_mask
 
         offmap = offmap_mask(ds)
+        notes.extend(far_place_notes(ds, offmap))
         # the exports need only the checked data: from PARALLEL_FROM incidents on, a second
         # process writes them while this one makes the page
         outputs.write_in_background({out / names[f]: partial(_export, f, ds, offmap)
@@ -203,6 +204,37 @@ def look_alike_names(ds: Dataset) -> list[str]:
         "write them the same way if they are one place."
         for group in groups.values() if len(group) > 1
     ]
+
+
+def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
+    """Notes on typed-in coordinates far from every other place that look like a slip.
+
+    Such a place is listed beside the map, not on it; that is right for Moscow
+    on a map of Almaty, and a silent mistake for Almaty typed as 76.9, 43.2
+    (lat and lon swapped) or as 0, 0.
+    """
+    from .geo import centre, haversine_km
+
+    places = ds.places
+    near = ~offmap & (places["precision"] != "country").to_numpy()
+    if near.sum() < 2:
+        return []
+    c_lat, c_lon = centre(places["lat"].to_numpy()[near], places["lon"].to_numpy()[near])
+    notes = []
+    for row in places[offmap & (places["precision"] != "country").to_numpy()].itertuples():
+        if row.loc_source != "manual":
+            continue
+        away = float(haversine_km(row.lat, row.lon, c_lat, c_lon))
+        swapped = float(haversine_km(row.lon, row.lat, c_lat, c_lon)) if abs(row.lon) <= 90 else float("inf")
+        if row.lat == 0 and row.lon == 0:
+            hint = " 0, 0 is in the Gulf of Guinea: leave lat and lon empty when they are not known."
+        elif swapped < away / 10:
+            hint = " Are lat and lon swapped?"
+        else:
+            continue  # far, as Moscow is from Almaty: the side panel is the right place
+        notes.append(f"{row.place!r} (line {int(row.line)}): the coordinates typed in ({row.lat:g}, {row.lon:g}) "
+                     f"are {away:,.0f} km from the other places, so it is listed beside the map, not on it.{hint}")
+    return notes
 
 
 def _page(ds: Dataset, lang: str, self_contained: bool) -> str:

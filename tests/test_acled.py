@@ -199,3 +199,11 @@ def test_an_existing_file_is_not_overwritten_without_append(export, tmp_path):
 ])
 def test_acled_dates(text, expected):
     assert parse_date(text) == expected
+
+
+def test_a_violent_demonstration_is_mapped_as_a_protest_not_as_arson():
+    """ACLED's "Violent demonstration" covers scuffles and vandalism: calling each one arson would overstate it."""
+    from mapgen.acled import tag_for
+
+    assert tag_for("Violent demonstration", "Riots") == "protest"
+    assert tag_for("Peaceful protest", "Protests") == "protest"

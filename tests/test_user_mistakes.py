@@ -91,6 +91,22 @@ def test_two_spellings_of_one_place_are_pointed_out(tmp_path: Path) -> None:
     assert "2 incidents at 2 places (2 located) from 1 source ->" in result.output
 
 
+def test_swapped_or_zero_coordinates_are_pointed_out_but_a_far_city_is_not(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A + ROW_B + ROW_C
+                   + "Park,43.2400,76.9500,exact,protest,2022-01-05,reported,Crowd,Wire\n"
+                   + "Bazaar,43.2630,76.9450,exact,looting,2022-01-06,reported,Looted,Wire\n"
+                   + "Railway station,76.9400,43.2700,exact,gunfire,2022-01-07,reported,Shots,Wire\n"
+                   + "Depot,0,0,exact,looting,2022-01-07,reported,Looted,Wire\n"
+                   + "Kremlin,55.7520,37.6175,exact,statement,2022-01-07,reported,A statement,Wire\n", "utf-8")
+    result = run("build", str(csv), "-o", str(tmp_path / "out"), "--offline")
+    assert result.exit_code == 0, result.output
+    assert ("Check: 'Railway station' (line 7): the coordinates typed in (76.94, 43.27) are 4,0" in result.output
+            and "listed beside the map, not on it. Are lat and lon swapped?" in result.output)
+    assert "Check: 'Depot' (line 8): the coordinates typed in (0, 0)" in result.output
+    assert "Kremlin" not in result.output  # far on purpose: the side panel is where it belongs
+
+
 CITY_ONLY = "place,lat,lon,precision,incidents\nAlmaty,,,city,protest\n"
 
 

@@ -359,8 +359,9 @@
     var marker = this.markers[p], tries = 0;
     function show() {
       self.cluster.zoomToShowLayer(marker, function () {
-        // MarkerCluster can call back while its own animation still hides the marker: try again
-        if (!self.map.hasLayer(marker)) { if (tries++ < 5) setTimeout(show, 250); return; }
+        // MarkerCluster can call back while its own animation still hides the marker: try
+        // again, for up to 5 s (a busy phone or a shared machine animates slowly)
+        if (!self.map.hasLayer(marker)) { if (tries++ < 20) setTimeout(show, 250); return; }
         marker.openPopup();
         var heading = marker.getPopup().getElement() && marker.getPopup().getElement().querySelector("h3");
         if (heading && !keepFilters) heading.focus({ preventScroll: true });
