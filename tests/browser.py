@@ -171,8 +171,11 @@ def open_map(
         ws.close()
 
     def on_failed(request: Request) -> None:
-        if request.url not in mp.escaped:
-            mp.failed.append(f"{request.url} ({request.failure})")
+        if request.url in mp.escaped:
+            return
+        if serve_tiles and is_tile_url(request.url) and request.failure == "net::ERR_ABORTED":
+            return  # Leaflet cancels the tiles of a zoom level it has left: not a fault
+        mp.failed.append(f"{request.url} ({request.failure})")
 
     def on_console(msg: ConsoleMessage) -> None:
         if msg.type == "error":
