@@ -43,7 +43,7 @@ def load_config(csv_path: str | Path) -> Config:
     if not path.is_file():
         return Config()
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        raw = tomllib.loads(path.read_text("utf-8-sig"))  # Notepad writes a byte-order mark
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or delete it.") from None
     known = set(Config.__dataclass_fields__)
@@ -60,9 +60,17 @@ def load_config(csv_path: str | Path) -> Config:
         if len(viewbox) != 4 or not all(isinstance(v, (int, float)) for v in viewbox):
             raise ConfigError(f"{path}: viewbox must be [west, south, east, north] in degrees.")
         viewbox = tuple(float(v) for v in viewbox)
+        west, south, east, north = viewbox
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ConfigError(f"{path}: viewbox = {list(viewbox)} is not [west, south, east, north]: west must "
+                              "be less than east and south less than north, e.g. [76.7, 43.0, 77.2, 43.5].")
     codes = raw.get("countrycodes", [])
     if isinstance(codes, str):
         codes = [codes]
+    bad = [c for c in codes if not (isinstance(c, str) and len(c) == 2 and c.isascii() and c.isalpha())]
+    if bad:
+        raise ConfigError(f"{path}: countrycodes = {bad[0]!r} is not a two-letter country code; "
+                          "write ISO codes such as \"kz\" for Kazakhstan.")
     return Config(
         title=str(raw.get("title", Config.title)),
         description=str(raw.get("description", "")),

@@ -71,6 +71,11 @@ class RawTable:
 
 def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
     """Decode file bytes to text; return (text, encoding name)."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):  # zip (xlsx, ods); old xls
+        raise DataError([Problem(str(path), 0, None, None,
+                                 "is a spreadsheet workbook (Excel or LibreOffice), not a CSV file. Save it "
+                                 "as CSV: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice 'Text CSV' "
+                                 "with UTF-8.")])
     if encoding:
         try:
             return data.decode(encoding), encoding

@@ -94,6 +94,9 @@ def _each(values: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
     return np.fromiter((bool(test(v)) for v in values), dtype=bool, count=len(values))
 
 
+_EXAMPLES = {"latitude": "43.2565", "longitude": "76.9286"}
+
+
 def _numbers(check: _Checker, name: str, low: float, high: float, what: str) -> np.ndarray:
     codes, text = check.distinct(name)
     if check.raw.delimiter == ";":  # German Excel writes decimal commas; unambiguous here
@@ -102,7 +105,7 @@ def _numbers(check: _Checker, name: str, low: float, high: float, what: str) -> 
     numeric_text = _each(text, _NUMBER.fullmatch)
     numeric = numeric_text[codes]
     check.flag(given & ~numeric, name, check.column(name),
-               f"is not a number; write {what} as a decimal number like 43.2565.")
+               f"is not a number; write {what} as a decimal number with a point, like {_EXAMPLES.get(what, '1500')}.")
     parsed = pd.to_numeric(pd.Series(text, dtype=object).where((text != "") & numeric_text), errors="coerce")
     values = parsed.to_numpy(dtype=float)[codes]
     check.flag(given & numeric & ((values < low) | (values > high)), name, check.column(name),

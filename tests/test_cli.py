@@ -37,7 +37,7 @@ BAD_INPUTS = [
     ("lat out of range", GOOD_ROW.replace("43.3521", "91.5"),
      "places.csv:2: column 'lat': '91.5' is not a latitude (-90..90)."),
     ("lon not a number", GOOD_ROW.replace("77.0405", "77.04.05"),
-     "places.csv:2: column 'lon': '77.04.05' is not a number; write longitude as a decimal number like 43.2565."),
+     "places.csv:2: column 'lon': '77.04.05' is not a number; write longitude as a decimal number with a point, like 76.9286."),
     ("one coordinate missing", GOOD_ROW.replace(",77.0405,", ",,"),
      "places.csv:2: column 'lon': '' is empty but 'lat' is given; give both coordinates or neither."),
     ("unknown tag", GOOD_ROW.replace("closure", "clossure"),

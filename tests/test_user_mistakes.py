@@ -174,3 +174,46 @@ def test_watch_reads_a_file_in_the_encoding_given(tmp_path: Path) -> None:
 
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes and links as on POSIX")
+
+
+def test_a_workbook_given_instead_of_a_csv_says_how_to_save_it(tmp_path: Path) -> None:
+    import zipfile
+
+    book = tmp_path / "places.xlsx"
+    with zipfile.ZipFile(book, "w") as z:  # an .xlsx is a zip of XML files
+        z.writestr("[Content_Types].xml", "<Types/>")
+    result = run("validate", str(book))
+    assert result.exit_code == 1
+    assert ("places.xlsx: is a spreadsheet workbook (Excel or LibreOffice), not a CSV file. Save it as CSV"
+            in result.output)
+
+
+def test_a_decimal_comma_in_a_comma_file_is_told_to_use_a_point(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A.replace("43.3521", '"43,3521"'), "utf-8")
+    result = run("validate", str(csv))
+    assert result.exit_code == 1
+    assert ("column 'lat': '43,3521' is not a number; write latitude as a decimal number with a point, "
+            "like 43.2565.") in result.output
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('title = "Almaty"\ncountrycodes = ["kazakhstan"]\n', "countrycodes = 'kazakhstan' is not a two-letter country code"),
+    ("viewbox = [80, 50, 70, 40]\n", "viewbox = [80.0, 50.0, 70.0, 40.0] is not [west, south, east, north]"),
+])
+def test_settings_that_cannot_work_are_refused(tmp_path: Path, toml: str, message: str) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A, "utf-8")
+    (tmp_path / "mapgen.toml").write_text(toml, "utf-8")
+    result = run("build", str(csv), "-o", str(tmp_path / "out"), "--offline")
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_settings_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + ROW_A, "utf-8")
+    (tmp_path / "mapgen.toml").write_text('title = "Almaty in January"\n', "utf-8-sig")  # as Notepad saves it
+    result = run("build", str(csv), "-o", str(tmp_path / "out"), "--offline")
+    assert result.exit_code == 0, result.output
+    assert "<title>Almaty in January</title>" in (tmp_path / "out" / "map.html").read_text("utf-8")
