@@ -269,7 +269,10 @@ def failure_message(run: GeocodeRun) -> str:
     lines = [f"{_line_of(run, place)}: {place!r} could not be located: {reason}"
              for place, reason in sorted(failures.items(), key=lambda kv: run.report.queries[kv[0]].line)]
     n = len(failures)
-    saved = " Every finished lookup is saved in geocache.csv." if run.report.requests else ""
+    from .geocache import CACHE_NAME
+
+    cached = run.report.requests and run.path.with_name(CACHE_NAME).is_file()  # nothing finished: no file
+    saved = f" Every finished lookup is saved in {CACHE_NAME}." if cached else ""
     lines.append(f"{n} place{'s' if n != 1 else ''} could not be located.{saved}")
     return "\n".join(lines)
 

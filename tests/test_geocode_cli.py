@@ -157,3 +157,16 @@ def test_write_back_needs_lat_and_lon_columns(tmp_path):
         "places.csv:1: has no column 'lat' or 'lon', so coordinates cannot be written back. Add empty 'lat' "
         "and 'lon' columns to the header.")
     assert path.read_text("utf-8") == "place,address\nAlmaty,\n"
+
+
+def test_a_failed_run_mentions_the_cache_only_when_something_was_saved(tmp_path):
+    from types import SimpleNamespace
+
+    from mapgen.writeback import failure_message
+
+    query = SimpleNamespace(line=2)
+    report = SimpleNamespace(failures={"Bakery": "no answer"}, queries={"Bakery": query}, requests=4)
+    run = SimpleNamespace(report=report, path=tmp_path / "places.csv")
+    assert failure_message(run) == "places.csv:2: 'Bakery' could not be located: no answer\n1 place could not be located."
+    (tmp_path / "geocache.csv").write_text("query\n", "utf-8")
+    assert failure_message(run).endswith("1 place could not be located. Every finished lookup is saved in geocache.csv.")
