@@ -94,12 +94,12 @@ class OutputSet:
             for path, job in jobs.items():
                 self.write(path, job())
             return
-        targets = {Path(path): _destination(Path(path)) for path in jobs}
-        temps = {targets[Path(path)]: _reserve(targets[Path(path)]) for path in jobs}
+        targets = {path: _destination(Path(path)) for path in jobs}
+        temps = {target: _reserve(target) for target in targets.values()}
 
         def work() -> None:
             for path, job in jobs.items():
-                _fill(temps[targets[Path(path)]], job(), targets[Path(path)])
+                _fill(temps[targets[path]], job(), targets[path])
 
         self._spawn(temps, work)
 

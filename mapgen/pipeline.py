@@ -216,12 +216,13 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
     from .geo import centre, haversine_km
 
     places = ds.places
-    near = ~offmap & (places["precision"] != "country").to_numpy()
+    pinned = (places["precision"] != "country").to_numpy()  # a country has no spot to be far from
+    near = ~offmap & pinned
     if near.sum() < 2:
         return []
     c_lat, c_lon = centre(places["lat"].to_numpy()[near], places["lon"].to_numpy()[near])
     notes = []
-    for row in places[offmap & (places["precision"] != "country").to_numpy()].itertuples():
+    for row in places[offmap & pinned].itertuples():
         if row.loc_source != "manual":
             continue
         away = float(haversine_km(row.lat, row.lon, c_lat, c_lon))

@@ -163,10 +163,10 @@ def _parse_fast(data: bytes, text: str) -> tuple[pd.DataFrame, list[int], str] |
     if len(frame) != lines or frame.shape[1] != len(header) or frame.iloc[0].str.strip().str.lower().tolist() != header:
         return None
     frame = frame.iloc[1:]
-    blank = _STRIP(frame[0].to_numpy()) == ""  # rows of blank cells are skipped, as parse_text does
+    blank = strip_each(frame[0].to_numpy()) == ""  # rows of blank cells are skipped, as parse_text does
     for k in range(1, frame.shape[1]):
         if blank.any():
-            blank = blank & (_STRIP(frame[k].to_numpy()) == "")
+            blank = blank & (strip_each(frame[k].to_numpy()) == "")
     numbers = np.arange(2, len(frame) + 2)
     if blank.any():
         frame, numbers = frame[~blank], numbers[~blank]
@@ -259,7 +259,8 @@ def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
     return RawTable(path=path, frame=frame, lines=lines, delimiter=delim, encoding=encoding)
 
 
-_STRIP = np.frompyfunc(str.strip, 1, 1)
+#: ``str.strip`` of every cell of an object array, in one call.
+strip_each = np.frompyfunc(str.strip, 1, 1)
 
 
 def _unclosed_quotes(rows: list[list[str]], lines: list[int], header: list[str], delim: str,

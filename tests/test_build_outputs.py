@@ -8,7 +8,6 @@ good files and no temporary files.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import mapgen
+from bench_data import synth
 from mapgen import pagecache
 from mapgen.payload import interface_strings
 
@@ -89,13 +89,6 @@ def test_a_title_holding_the_data_mark_is_rendered_in_full(tmp_path: Path) -> No
                                strings=interface_strings("en"), self_contained=False, cache=tmp_path)
     assert page.count('{"x":1}') == 1
     assert not list(tmp_path.iterdir())
-
-
-def synth():
-    spec = importlib.util.spec_from_file_location("mapgen_bench_synth", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -9,26 +9,18 @@ incidents of a place. Timings are the benchmark's business (bench/run.py).
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 import mapgen
+from bench_data import synth
 from browser import expected_places, in_panel, on_map, open_popup
 from mapgen.dataset import Dataset
 from mapgen.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 10_000
-
-
-def synth():
-    """bench/synth.py, the benchmark's data generator (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("mapgen_bench_synth", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
