@@ -7,9 +7,10 @@ fix), 2 bad usage (click's own).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import click
 
@@ -136,8 +137,29 @@ def assets_fetch() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="mapgen")
+    """Console-script entry point.
+
+    A finished command leaves at once, as mypy's ``--fast-exit`` does: tearing
+    down pandas' ~1,500 modules and the data object by object would add
+    ~100 ms to every command and frees nothing the exit does not. Output is
+    flushed first; files are complete before a command returns.
+    """
+    try:
+        cli(prog_name="mapgen")
+    except SystemExit as done:
+        if not isinstance(done.code, (int, type(None))):
+            raise
+        _fast_exit(done.code or 0)
+    _fast_exit(0)
+
+
+def _fast_exit(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (mapgen … | head): nothing more to say
+            pass
+    os._exit(code)
 
 
 @cli.command("geocode")

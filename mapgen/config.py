@@ -11,16 +11,10 @@ Example::
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 LANGS = ("en", "de")
 CONFIG_NAME = "mapgen.toml"
@@ -42,6 +36,11 @@ def load_config(csv_path: str | Path) -> Config:
     path = Path(csv_path).with_name(CONFIG_NAME)
     if not path.is_file():
         return Config()
+    try:  # imported here: most datasets have no mapgen.toml
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
     try:
         raw = tomllib.loads(path.read_text("utf-8-sig"))  # Notepad writes a byte-order mark
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

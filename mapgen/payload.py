@@ -51,9 +51,16 @@ def offmap_mask(ds: Dataset) -> np.ndarray:
 
 def day_numbers(dates: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 for ``YYYY-MM-DD`` strings; -1 where empty."""
-    parsed = pd.to_datetime(dates.where(dates != ""), format="%Y-%m-%d", errors="coerce")
+    codes, distinct = pd.factorize(dates, sort=False)  # each date once: a large export repeats them
+    parsed = pd.to_datetime(pd.Series(distinct, dtype=object).where(distinct != ""), format="%Y-%m-%d",
+                            errors="coerce")
     days = (parsed.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("timedelta64[D]").astype(np.int64)
-    return np.where(parsed.isna().to_numpy(), -1, days)
+    return np.where(parsed.isna().to_numpy(), -1, days)[codes]
+
+
+def category_codes(values: pd.Series, categories: list[str] | tuple[str, ...]) -> np.ndarray:
+    """The position of each value in ``categories`` (-1 if absent)."""
+    return pd.Index(list(categories), dtype=object).get_indexer(values.to_numpy(dtype=object))
 
 
 def _index_of(values: pd.Series, skip_empty: bool) -> tuple[list[str], np.ndarray]:
@@ -79,8 +86,11 @@ def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     return codes, [values[i] for i in first.tolist()]
 
 
-def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
-    """Everything the page's script needs, as plain JSON-able values."""
+def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -> dict[str, Any]:
+    """Everything the page's script needs, as plain JSON-able values.
+
+    ``offmap`` is :func:`offmap_mask` of ``ds``, if the caller has it.
+    """
     taxonomy = load_taxonomy()
     if len(taxonomy) > 30:
         raise ValueError("the map supports at most 30 incident types")
@@ -101,7 +111,7 @@ def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
     coded = [[tag_index[t] for t in row] for row in tag_sets]
     coded = [row[0] if len(row) == 1 else row for row in coded]
     tags = [coded[c] for c in tag_codes.tolist()]
-    panel = offmap_mask(ds)
+    panel = offmap_mask(ds) if offmap is None else offmap
 
     return {
         "meta": {
@@ -119,7 +129,7 @@ def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
             "name": places["place"].tolist(),
             "lat": places["lat"].round(6).tolist(),
             "lon": places["lon"].round(6).tolist(),
-            "precision": pd.Categorical(places["precision"], categories=PRECISIONS).codes.tolist(),
+            "precision": category_codes(places["precision"], PRECISIONS).tolist(),
             "radius": places["radius_m"].fillna(0).round().astype(int).tolist(),
             "aliases": ["; ".join(a) for a in places["aliases"]],
             "panel": panel.astype(int).tolist(),
@@ -129,9 +139,8 @@ def page_data(ds: Dataset, lang: str = "en") -> dict[str, Any]:
             "place": incidents["place_idx"].tolist(),
             "tags": tags,
             "day": day_numbers(incidents["date"]).tolist(),
-            "date_precision": pd.Categorical(incidents["date_precision"],
-                                             categories=[""] + list(DATE_PRECISIONS)).codes.tolist(),
-            "status": pd.Categorical(incidents["status"], categories=STATUSES).codes.tolist(),
+            "date_precision": category_codes(incidents["date_precision"], ("",) + tuple(DATE_PRECISIONS)).tolist(),
+            "status": category_codes(incidents["status"], STATUSES).tolist(),
             "summary": incidents["summary"].tolist(),
             "source": source_idx.tolist(),
             "url": url_idx.tolist(),

@@ -173,7 +173,7 @@ def build(
                                      for f in ("geojson", "kml", "csv") if f in formats},
                                     fork=parallel or (parallel is None and len(ds.incidents) >= PARALLEL_FROM))
         if "html" in formats:
-            outputs.write(out / "map.html", _page(ds, lang, self_contained))
+            outputs.write(out / "map.html", _page(ds, lang, self_contained, offmap))
     if open_browser and "html" in formats:
         import webbrowser
 
@@ -238,12 +238,12 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
     return notes
 
 
-def _page(ds: Dataset, lang: str, self_contained: bool) -> str:
+def _page(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> str:
     """The text of ``map.html``; folium is imported only if the page cache lacks this page."""
     from . import pagecache
     from .payload import page_data, to_script_json
 
-    data = page_data(ds, lang)
+    data = page_data(ds, lang, offmap)
     return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang, strings=data["i18n"],
                                self_contained=self_contained, cache=pagecache.cache_dir())
 
@@ -261,9 +261,9 @@ def _map(ds: Dataset, lang: str, self_contained: bool) -> Any:
 
 def _export(fmt: str, ds: Dataset, offmap: Any) -> str | bytes:
     if fmt == "geojson":
-        from .export import geojson_text
+        from .export import geojson_bytes
 
-        return geojson_text(ds, offmap)
+        return geojson_bytes(ds, offmap)
     from . import formats
 
     return formats.render(fmt, ds, offmap)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import gc
 import io
 from contextlib import contextmanager
@@ -127,28 +126,34 @@ def read_table(path: str | Path, encoding: str | None = None) -> RawTable:
                                  "(the default is places.csv in the current folder).")]) from None
     except IsADirectoryError:
         raise DataError([Problem(str(path), 0, None, None, "is a folder, not a CSV file.")]) from None
-    text, used = decode(data, path, encoding)
-    if used in ("utf-8", "utf-8-sig"):
-        fast = _parse_fast(data[3:] if used == "utf-8-sig" else data, text)
+    if encoding is None and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        bom = data.startswith(codecs.BOM_UTF8)
+        fast = _parse_fast(data[len(codecs.BOM_UTF8):] if bom else data)
         if fast is not None:
-            return RawTable(path=path, frame=fast[0], lines=fast[1], delimiter=fast[2], encoding=used)
+            return RawTable(path=path, frame=fast[0], lines=fast[1], delimiter=fast[2],
+                            encoding="utf-8-sig" if bom else "utf-8")
+    text, used = decode(data, path, encoding)
     del data  # a large file need not be held twice while it is parsed
     return parse_text(text, path, used)
 
 
-def _parse_fast(data: bytes, text: str) -> tuple[pd.DataFrame, list[int], str] | None:
+def _parse_fast(data: bytes) -> tuple[pd.DataFrame, list[int], str] | None:
     """pandas' C parser for the common case; ``None`` sends the file to :func:`parse_text`.
 
-    It is taken only when every record is one line (so a row's line is its
-    position), every row has at most the header's cells and the header is the
-    first line with the required column: then it reads exactly what
-    :func:`parse_text` reads, three times faster. Anything unusual (cells
-    spanning lines, extra cells, blank lines before the header, lone ``\r``
-    line ends) takes the careful path, which also words the errors.
+    It is taken only for UTF-8 where every record is one line (so a row's line
+    is its position), every row has at most the header's cells and the header
+    is the first line with the required column: then it reads exactly what
+    :func:`parse_text` reads, three times faster. Anything unusual (bytes that
+    are not UTF-8, cells spanning lines, extra cells, blank lines before the
+    header, lone ``\r`` line ends) takes the careful path, which also words
+    the errors.
     """
-    if not text.strip() or data.count(b"\r") != data.count(b"\r\n"):
+    if not data.strip() or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
-    first_line = _first_line(text)
+    try:
+        first_line = _first_line(data[:65536].decode("utf-8", "ignore") if len(data) > 65536 else data.decode())
+    except UnicodeDecodeError:
+        return None
     delim = sniff_delimiter(first_line)
     header = [c.strip().lower() for c in next(csv.reader([first_line], delimiter=delim), [])]
     if _check_header(header, 1, "") or not header:
@@ -157,7 +162,7 @@ def _parse_fast(data: bytes, text: str) -> tuple[pd.DataFrame, list[int], str] |
         frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, dtype=object, engine="c",
                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
                             quotechar='"', doublequote=True, encoding="utf-8")
-    except (ValueError, pd.errors.ParserError):
+    except (ValueError, pd.errors.ParserError):  # UnicodeDecodeError is a ValueError
         return None
     lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if len(frame) != lines or frame.shape[1] != len(header) or frame.iloc[0].str.strip().str.lower().tolist() != header:
@@ -330,6 +335,8 @@ def _check_header(header: list[str], line: int, where: str) -> list[Problem]:
             continue
         ours = next((c for c, others in OTHER_NAMES.items() if name in others), None)
         if ours is None:
+            import difflib  # only for a mistake's message
+
             close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.8)
             ours = close[0] if close else None
         if ours is not None and ours not in header and ours not in renames:

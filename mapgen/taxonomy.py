@@ -11,7 +11,6 @@ icon of a place with several incidents, and the ACLED ``event_type`` and
 from __future__ import annotations
 
 import csv
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -67,6 +66,8 @@ def suggest(tag: str) -> str | None:
         tax = load_taxonomy()[name]
         if lowered in {name, *(label.lower() for label in tax.labels.values())}:
             return name
+    import difflib  # only for a mistake's message
+
     match = difflib.get_close_matches(lowered, names, n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -57,7 +57,11 @@ class _Checker:
     def cells(self, name: str) -> np.ndarray:
         """The cells of column ``name`` without surrounding whitespace (computed once)."""
         if name not in self._cells:
-            self._cells[name] = _stripped(self.raw.frame[name])
+            if name in _FREE_TEXT:
+                self._cells[name] = _stripped(self.raw.frame[name])
+            else:
+                codes, values = self.distinct(name)
+                self._cells[name] = values[codes]
         return self._cells[name]
 
     def column(self, name: str) -> pd.Series:
@@ -73,14 +77,23 @@ class _Checker:
         statuses), so each check runs once per distinct value.
         """
         if name not in self._distinct:
-            codes, values = pd.factorize(self.cells(name), sort=False)
+            if name in _FREE_TEXT:
+                codes, values = pd.factorize(self.cells(name), sort=False)
+            else:  # each distinct cell as written is stripped once
+                written_codes, written = pd.factorize(self.raw.frame[name].to_numpy(dtype=object), sort=False)
+                codes, values = pd.factorize(_stripped(written), sort=False)
+                codes = codes[written_codes]
             self._distinct[name] = (codes, np.asarray(values, dtype=object))
         return self._distinct[name]
 
 
-def _stripped(cells: pd.Series) -> np.ndarray:
+#: Columns whose cells seldom repeat: stripping each is cheaper than finding the distinct ones first.
+_FREE_TEXT = frozenset({"summary"})
+
+
+def _stripped(cells: pd.Series | np.ndarray) -> np.ndarray:
     """``cells.astype(str).str.strip()`` as an object array, about three times faster."""
-    values = cells.to_numpy(dtype=object)
+    values = np.asarray(cells, dtype=object)
     try:
         return strip_each(values) if len(values) else np.array([], dtype=object)
     except TypeError:  # a cell that is not text
@@ -253,44 +266,36 @@ def _group_places(check: _Checker, rows: pd.DataFrame, codes: np.ndarray | None)
     ``codes`` numbers the place of each row in order of first mention, if known.
     """
     if codes is None:
-        codes, names = pd.factorize(rows["place"], sort=False)
+        codes, names = pd.factorize(rows["place"].to_numpy(dtype=object), sort=False)
     else:
         names = check.distinct("place")[1]
+    first: dict[str, np.ndarray] = {}
     for column in ("lat", "lon", "precision", "address", "radius_m"):
-        values = rows[column]
-        present = values.notna().to_numpy()
-        if values.dtype.kind != "f":  # a number is never written as ""
-            present = present & (values.astype(str) != "").to_numpy()
-        value_codes, distinct = pd.factorize(values[present], sort=False)
-        pairs = np.unique(codes[present].astype(np.int64) * (len(distinct) + 1) + value_codes)
+        values = rows[column].to_numpy()
+        present = ~np.isnan(values) if values.dtype.kind == "f" else pd.notna(values) & (values != "")
+        at = np.flatnonzero(present)
+        place_codes = codes[at]
+        value_codes, distinct = pd.factorize(values[at], sort=False)
+        pairs = np.unique(place_codes.astype(np.int64) * (len(distinct) + 1) + value_codes)
         per_place = np.bincount(pairs // (len(distinct) + 1), minlength=len(names))
+        found, first_at = np.unique(place_codes, return_index=True)
+        take = np.full(len(names), -1, dtype=np.int64)
+        take[found] = at[first_at]
+        first[column] = take
         conflicts = np.flatnonzero(per_place > 1)
         if len(conflicts):  # reported in order of the place's first line with this cell
-            order = {code: pos for pos, code in reversed(list(enumerate(codes[present])))}
-            conflicts = sorted(conflicts, key=order.__getitem__)
+            conflicts = sorted(conflicts, key=lambda k: take[k])
         for k in conflicts:
-            name = names[k]
-            group = rows[(codes == k) & present]
-            base = group.iloc[0]
-            for _, other in group.iloc[1:].iterrows():
-                if other[column] != base[column]:
-                    check.problems.append(Problem(
-                        check.where, int(other["line"]), column, _cell(other[column]),
-                        f"conflicts with line {int(base['line'])} ({_cell(base[column])!r}) for place "
-                        f"{name!r}. One place has one location: make the cells equal or leave this one empty.",
-                    ))
-    found: dict[str, dict[str, None]] = {}  # aliases of each place in order, without repeats
-    for name, cell in zip(rows["place"].to_numpy(), rows["aliases"].to_numpy()):
-        if cell:
-            found.setdefault(name, {}).update(dict.fromkeys(a.strip() for a in cell.split(";") if a.strip()))
+            _report_conflicts(check, rows[(codes == k) & present], column, names[k])
     places = pd.DataFrame({
         "place": pd.Index(names, dtype=str),
-        "address": _first(rows["address"], codes, len(names)),
-        "lat": _first(rows["lat"], codes, len(names)).astype(float),
-        "lon": _first(rows["lon"], codes, len(names)).astype(float),
-        "precision": pd.Series(_first(rows["precision"], codes, len(names))).replace("", "approximate").to_numpy(),
-        "radius_m": _first(rows["radius_m"], codes, len(names)).astype(float),
-        "aliases": pd.Series([list(found.get(name, ())) for name in names], dtype=object).to_numpy(),
+        "address": _taken(rows["address"], first["address"]),
+        "lat": _taken(rows["lat"], first["lat"]),
+        "lon": _taken(rows["lon"], first["lon"]),
+        "precision": np.where(first["precision"] >= 0, _taken(rows["precision"], first["precision"]),
+                              "approximate").astype(object),
+        "radius_m": _taken(rows["radius_m"], first["radius_m"]),
+        "aliases": _aliases(check, rows, codes, len(names)),
         "line": rows["line"].groupby(codes).min().to_numpy(),
     })
     default_radius = places["precision"].map(DEFAULT_RADIUS_M).astype(float)
@@ -299,18 +304,39 @@ def _group_places(check: _Checker, rows: pd.DataFrame, codes: np.ndarray | None)
     return places
 
 
-def _first(values: pd.Series, codes: np.ndarray, groups: int) -> np.ndarray:
-    """The first value of each group that is neither missing nor empty (missing if there is none)."""
-    present = values.notna().to_numpy()
-    if values.dtype.kind != "f":
-        present = present & (values.astype(str) != "").to_numpy()
-    present = np.flatnonzero(present)
-    found, at = np.unique(codes[present], return_index=True)
-    take = np.full(groups, -1, dtype=np.int64)
-    take[found] = present[at]
+def _report_conflicts(check: _Checker, group: pd.DataFrame, column: str, name: str) -> None:
+    base = group.iloc[0]
+    for _, other in group.iloc[1:].iterrows():
+        if other[column] != base[column]:
+            check.problems.append(Problem(
+                check.where, int(other["line"]), column, _cell(other[column]),
+                f"conflicts with line {int(base['line'])} ({_cell(base[column])!r}) for place "
+                f"{name!r}. One place has one location: make the cells equal or leave this one empty.",
+            ))
+
+
+def _taken(values: pd.Series, take: np.ndarray) -> np.ndarray:
+    """``values`` at the positions ``take``; missing (NaN, or "" for text) where ``take`` is -1."""
     if values.dtype.kind == "f":
-        return values.array.take(take, allow_fill=True).to_numpy()
+        return values.array.take(take, allow_fill=True).to_numpy().astype(float)
     return values.array.take(take, allow_fill=True, fill_value="").to_numpy(dtype=object)
+
+
+def _aliases(check: _Checker, rows: pd.DataFrame, codes: np.ndarray, count: int) -> np.ndarray:
+    """The aliases of each place in the order written, without repeats."""
+    cells = rows["aliases"].to_numpy(dtype=object)
+    filled = np.flatnonzero(cells != "")
+    found: list[dict[str, None]] = [{} for _ in range(count)]
+    # each distinct (place, cell) pair once, in order of first appearance
+    pair_codes, _ = pd.factorize(codes[filled].astype(np.int64) * (len(cells) + 1)
+                                 + pd.factorize(cells[filled], sort=False)[0], sort=False)
+    _, first = np.unique(pair_codes, return_index=True)
+    for pos in filled[np.sort(first)].tolist():
+        found[codes[pos]].update(dict.fromkeys(a.strip() for a in cells[pos].split(";") if a.strip()))
+    out = np.empty(count, dtype=object)
+    for k, names in enumerate(found):  # one by one: numpy would make lists of equal length a 2-D array
+        out[k] = list(names)
+    return out
 
 
 def _cell(value: object) -> str:
@@ -321,8 +347,9 @@ def _cell(value: object) -> str:
 
 def _check_duplicates(check: _Checker, incidents: pd.DataFrame) -> None:
     """Two rows with the same cells would count one incident twice."""
-    # rows equal in every cell are equal in these: look closer only at such rows
-    near = pd.DataFrame({name: check.distinct(name)[0] for name in ("place", "date", "status", "source")})
+    # rows equal in every cell are equal in these (found distinct already): look closer only at such rows
+    near = pd.DataFrame({name: check.distinct(name)[0] for name in (
+        "place", "date", "status", "source", "lat", "lon", "precision", "date_precision", "url")})
     rows = np.flatnonzero(near.duplicated(keep=False).to_numpy())
     if not len(rows):
         return

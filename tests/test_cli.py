@@ -273,3 +273,44 @@ def test_failed_write_leaves_the_previous_map(built, monkeypatch):
     assert "No space left on device" in result.output
     assert (out / "places.geojson").read_bytes() == before["places.geojson"]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_place_gathers_its_aliases_from_all_its_rows_in_order(tmp_path):
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER
+                   + "Airport,,43.3521,77.0405,exact,closure,2022-01-08,,reported,Shut.,DW,,Flughafen; Aéroport\n"
+                   + "Square,,43.238,76.945,exact,protest,2022-01-05,,reported,Crowds.,DW,,Platz\n"
+                   + "Airport,,,,,gunfire,2022-01-06,,reported,Shots.,DW,, Aéroport ;Аэропорт\n"
+                   + "Airport,,,,,arson,2022-01-07,,reported,Fire.,DW,,\n", "utf-8")
+    places = mapgen.build(csv, None, offline=True).dataset.places.set_index("place")
+    assert places.at["Airport", "aliases"] == ["Flughafen", "Aéroport", "Аэропорт"]
+    assert places.at["Square", "aliases"] == ["Platz"]
+
+
+def test_rows_equal_but_for_spacing_of_their_types_count_as_a_repeat(tmp_path):
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + "Airport,,43.3521,77.0405,exact,gunfire;arson,2022-01-08,,reported,Shots.,DW,,\n"
+                   + "Airport,,43.3521,77.0405,exact, Gunfire ; arson,2022-01-08,,reported,Shots.,DW,,\n", "utf-8")
+    result = CliRunner().invoke(cli, ["build", str(csv), "-o", str(tmp_path / "o"), "--offline"])
+    assert result.exit_code == 1
+    assert "places.csv:3: repeats line 2 cell for cell" in result.output
+
+
+@pytest.mark.parametrize("args, code, stream, text", [
+    (["build", "{csv}", "-o", "{out}", "--offline"], 0, "stdout", "1 incident at 1 place (1 located)"),
+    (["build", "--no-such-option"], 2, "stderr", "No such option"),
+    (["build", "{bad}", "-o", "{out}", "--offline"], 1, "stderr", "'fire' is not an incident type"),
+])
+def test_the_installed_command_says_everything_before_it_exits(tmp_path, args, code, stream, text):
+    """The command leaves without Python's slow teardown: its output and exit status must still arrive."""
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + GOOD_ROW, "utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + GOOD_ROW.replace("closure", "fire"), "utf-8")
+    argv = [a.format(csv=csv, bad=bad, out=tmp_path / "o") for a in args]
+    proc = subprocess.run([sys.executable, "-m", "mapgen", *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == code
+    assert text in getattr(proc, stream)
+    assert "Traceback" not in proc.stderr
+    if code == 0:
+        assert (tmp_path / "o" / "map.html").stat().st_size > 0
