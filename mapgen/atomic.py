@@ -20,13 +20,16 @@ import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Mapping, Union
+from typing import BinaryIO, Callable, Mapping, Sequence, Union
 
 from .errors import MapgenError, OutputError
 
-Data = Union[str, bytes]
+#: What a file is made of: text (written as UTF-8), bytes, or pieces of bytes
+#: in order (written as they are: no copy of the whole file is made in memory).
+Data = Union[str, bytes, Sequence[bytes]]
 
 _CHUNK = 1 << 20  # characters encoded at a time: a large page is not held twice
+_JOIN = 512  # pieces joined per write
 
 
 def write_atomic(path: str | Path, data: Data, *, user_file: bool = False) -> None:
@@ -217,12 +220,24 @@ def _fill(tmp: Path, data: Data, path: Path) -> None:
             if isinstance(data, str):
                 for start in range(0, len(data), _CHUNK):
                     handle.write(data[start:start + _CHUNK].encode("utf-8"))
-            else:
+            elif isinstance(data, bytes):
                 handle.write(data)
+            else:
+                _write_pieces(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}.") from None
+
+
+def _write_pieces(handle: BinaryIO, pieces: Sequence[bytes]) -> None:
+    """Write ``pieces`` in order, joined a few hundred at a time.
+
+    Small joins reuse the same memory, where one join of a large file would
+    first have to map (and the kernel zero) as much new memory as the file.
+    """
+    for start in range(0, len(pieces), _JOIN):
+        handle.write(b"".join(pieces[start:start + _JOIN]))
 
 
 def _commit(tmp: Path, path: Path) -> None:

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import math
-from itertools import chain
-from json.encoder import encode_basestring as encode_string  # what json.dumps uses for str
 from typing import Any, Callable
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .dataset import Dataset
 from .payload import by_identity
 from .taxonomy import load_taxonomy
 
+#: The pieces of one feature in the file, in order (see :func:`geojson_bytes`).
+_PIECES = 10
 
-def geojson_bytes(ds: Dataset, offmap: np.ndarray) -> bytes:
-    """An RFC 7946 FeatureCollection with one Point feature per incident, as UTF-8.
+
+def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
+    """An RFC 7946 FeatureCollection with one Point feature per incident: UTF-8, in pieces.
+
+    Joined, the pieces are the file; :func:`mapgen.atomic.write_atomic` writes
+    them as they are, so 100,000 incidents are not also held as one 65 MB string.
 
     Properties carry everything known about the incident and its place, so a
     GIS user can filter by tag, date or status without the map.
 
     The bytes equal ``json.dumps(collection, ensure_ascii=False,
     separators=(",", ":")).encode()`` of the features, but the parts that
-    repeat (a place, a set of tags, a date, a source) are encoded once and
-    the file is joined once from pieces: 100,000 incidents take well under a
-    second.
+    repeat (a place, a set of tags, a date, a source) are encoded once:
+    100,000 incidents take well under a second.
     """
     taxonomy = load_taxonomy()
     places, incidents = ds.places, ds.incidents
@@ -37,78 +40,61 @@ def geojson_bytes(ds: Dataset, offmap: np.ndarray) -> bytes:
 
     # what an incident shares with its place: before and after its own properties
     heads = [
-        ('{"type":"Feature","geometry":{"type":"Point","coordinates":[' + dumps(lon[p]) + "," + dumps(lat[p])
-         + ']},"properties":{"place":' + dumps(name)).encode()
+        b'{"type":"Feature","geometry":{"type":"Point","coordinates":[' + _number(lon[p]) + b"," + _number(lat[p])
+        + b']},"properties":{"place":' + orjson.dumps(name)
         for p, name in enumerate(places["place"].tolist())
     ]
     tails = [
-        (',"precision":' + dumps(precision) + ',"uncertainty_m":' + dumps(radius[p])
-         + ',"aliases":' + dumps(aliases) + ',"location_source":' + dumps(loc)
-         + ',"off_map":' + dumps(offmap_list[p]) + ',"csv_line":').encode()
+        b',"precision":' + orjson.dumps(precision) + b',"uncertainty_m":' + orjson.dumps(radius[p])
+        + b',"aliases":' + orjson.dumps(aliases) + b',"location_source":' + orjson.dumps(loc)
+        + b',"off_map":' + orjson.dumps(offmap_list[p]) + b',"csv_line":'
         for p, (precision, aliases, loc) in enumerate(
             zip(places["precision"].tolist(), places["aliases"].tolist(), places["loc_source"].tolist()))
     ]
-
     tag_codes, tag_lists = by_identity(incidents["tags"].tolist())
+    place_idx = incidents["place_idx"].tolist()
     closes = [b"%d}}," % line for line in incidents["line"].tolist()]
     if closes:
         closes[-1] = closes[-1][:-1]
-    place_idx = incidents["place_idx"].tolist()
-    # the pieces of every feature in order, joined once: no string per feature
-    pieces = chain.from_iterable(zip(
+
+    # the pieces of every feature in order, between the collection's start and end
+    count = _PIECES * len(place_idx)
+    pieces: list[bytes] = [b""] * (count + 2)
+    pieces[0] = b'{"type":"FeatureCollection","features":['
+    for k, column in enumerate((
         [heads[p] for p in place_idx],
-        _spread([(',"incidents":' + dumps(t) + ',"labels":' + dumps([taxonomy[tag].label("en") for tag in t])
-                  ).encode() for t in tag_lists], tag_codes),
-        _column(incidents["date"], lambda d: ',"date":' + dumps(d or None)),
-        _column(incidents["date_precision"], lambda d: ',"date_precision":' + dumps(d or None)),
-        _column(incidents["status"], lambda d: ',"status":' + dumps(d) + ',"summary":'),
-        [text.encode() for text in _each(incidents["summary"].tolist())],
-        _column(incidents["source"], lambda d: ',"source":' + dumps(d)),
-        _column(incidents["url"], lambda d: ',"url":' + dumps(d or None)),
+        _spread([b',"incidents":' + orjson.dumps(t) + b',"labels":'
+                 + orjson.dumps([taxonomy[tag].label("en") for tag in t]) for t in tag_lists], tag_codes),
+        _column(incidents["date"], lambda d: b',"date":' + orjson.dumps(d or None)),
+        _column(incidents["date_precision"], lambda d: b',"date_precision":' + orjson.dumps(d or None)),
+        _column(incidents["status"], lambda d: b',"status":' + orjson.dumps(d) + b',"summary":'),
+        list(map(orjson.dumps, incidents["summary"].tolist())),  # strings as json.dumps writes them
+        _column(incidents["source"], lambda d: b',"source":' + orjson.dumps(d)),
+        _column(incidents["url"], lambda d: b',"url":' + orjson.dumps(d or None)),
         [tails[p] for p in place_idx],
         closes,
-    ))
-    end = "]"
+    )):
+        pieces[1 + k:1 + count:_PIECES] = column
+    end = b"]"
     if len(places):
-        end += ',"bbox":' + dumps([
-            round(float(places["lon"].min()), 6), round(float(places["lat"].min()), 6),
-            round(float(places["lon"].max()), 6), round(float(places["lat"].max()), 6),
-        ])
-    return b"".join(chain([b'{"type":"FeatureCollection","features":['], pieces, [(end + "}\n").encode()]))
+        bbox = [places["lon"].min(), places["lat"].min(), places["lon"].max(), places["lat"].max()]
+        end += b',"bbox":[' + b",".join(_number(round(float(v), 6)) for v in bbox) + b"]"
+    pieces[-1] = end + b"}\n"
+    return pieces
 
 
-def _column(values: pd.Series, encode: Callable[[Any], str]) -> list[bytes]:
-    """``encode`` of each row's value as UTF-8, computed once per distinct value."""
+def _number(value: float) -> bytes:
+    """A coordinate as ``json.dumps`` writes it (``1e-05``, where orjson would write ``0.00001``)."""
+    if not math.isfinite(value):
+        raise ValueError("a place in the GeoJSON has no coordinates")
+    return float.__repr__(value).encode()
+
+
+def _column(values: pd.Series, encode: Callable[[Any], bytes]) -> list[bytes]:
+    """``encode`` of each row's value, computed once per distinct value."""
     codes, distinct = pd.factorize(values, sort=False, use_na_sentinel=False)
-    return _spread([encode(value).encode() for value in distinct.tolist()], codes)
+    return _spread([encode(value) for value in distinct.tolist()], codes)
 
 
 def _spread(encoded: list[Any], codes: np.ndarray) -> list[Any]:
     return [encoded[c] for c in codes.tolist()]
-
-
-def _each(values: list[Any]) -> list[str]:
-    """:func:`dumps` of each value."""
-    if all(type(value) is str for value in values):
-        return list(map(encode_string, values))
-    return [dumps(value) for value in values]
-
-
-def dumps(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)``.
-
-    Strings, numbers and lists of strings are written directly: building an
-    encoder for each of thousands of small values costs more than the text.
-    """
-    kind = type(value)
-    if kind is str:
-        return encode_string(value)
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float and math.isfinite(value):
-        return float.__repr__(value)
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is list and all(type(item) is str for item in value):
-        return "[" + ",".join(map(encode_string, value)) + "]"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -29,6 +29,7 @@ from .errors import OutputError
 #: Where the data goes in a cached page. It cannot occur in the data JSON
 #: (JSON writes control characters as ``\\u0000``).
 MARK = "\x00mapgen-page-data\x00"
+_MARK_BYTES = MARK.encode()
 
 #: Pages kept in the cache; older ones are removed when a new one is stored.
 KEEP = 32
@@ -50,17 +51,28 @@ def page_text(data_json: str, *, title: str, lang: str, strings: dict[str, str],
     With ``cache`` (a folder), the page around the data is taken from there
     when present and stored there when not; with ``None`` folium renders it.
     """
+    return b"".join(page_parts(data_json.encode("utf-8"), title=title, lang=lang, strings=strings,
+                               self_contained=self_contained, cache=cache)).decode("utf-8")
+
+
+def page_parts(data_json: bytes, *, title: str, lang: str, strings: dict[str, str], self_contained: bool,
+               cache: Path | None) -> list[bytes]:
+    """:func:`page_text` for data encoded by :func:`mapgen.payload.script_json`, as UTF-8 pieces.
+
+    Joined, the pieces are the page; the data is not copied into one string.
+    """
     if cache is None:
-        return _render(data_json, title, lang, strings, self_contained)
+        return [_render(data_json.decode("utf-8"), title, lang, strings, self_contained).encode("utf-8")]
     path = cache / f"{_key(title, lang, strings, self_contained)}.html"
     shell = _read(path)
     if shell is None:
-        shell = _render(MARK, title, lang, strings, self_contained)
-        if shell.count(MARK) != 1:  # the title itself holds the mark: render this one in full
-            return _render(data_json, title, lang, strings, self_contained)
+        text = _render(MARK, title, lang, strings, self_contained)
+        if text.count(MARK) != 1:  # the title itself holds the mark: render this one in full
+            return [_render(data_json.decode("utf-8"), title, lang, strings, self_contained).encode("utf-8")]
+        shell = text.encode("utf-8")
         _store(path, shell)
-    head, tail = shell.split(MARK)
-    return head + data_json + tail
+    head, tail = shell.split(_MARK_BYTES)
+    return [head, data_json, tail]
 
 
 def _render(data_json: str, title: str, lang: str, strings: dict[str, str], self_contained: bool) -> str:
@@ -69,15 +81,16 @@ def _render(data_json: str, title: str, lang: str, strings: dict[str, str], self
     return page_html(page_map(data_json, title, strings, self_contained=self_contained), lang)
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path) -> bytes | None:
     try:
-        shell = path.read_bytes().decode("utf-8")  # not read_text: it would turn \r\n into \n
+        shell = path.read_bytes()  # bytes, as written: \r\n stays \r\n
+        shell.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return shell if shell.count(MARK) == 1 else None
+    return shell if shell.count(_MARK_BYTES) == 1 else None
 
 
-def _store(path: Path, shell: str) -> None:
+def _store(path: Path, shell: bytes) -> None:
     """Keep ``shell``, and only the newest :data:`KEEP` pages; a cache that cannot be written is skipped."""
     try:
         write_atomic(path, shell)
@@ -116,4 +129,4 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-__all__ = ["cache_dir", "page_text", "MARK"]
+__all__ = ["cache_dir", "page_text", "page_parts", "MARK"]

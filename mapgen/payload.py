@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
@@ -127,8 +128,8 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -
         "date_precisions": [""] + list(DATE_PRECISIONS),
         "places": {
             "name": places["place"].tolist(),
-            "lat": places["lat"].round(6).tolist(),
-            "lon": places["lon"].round(6).tolist(),
+            "lat": _finite(places["lat"], "latitude"),
+            "lon": _finite(places["lon"], "longitude"),
             "precision": category_codes(places["precision"], PRECISIONS).tolist(),
             "radius": places["radius_m"].fillna(0).round().astype(int).tolist(),
             "aliases": ["; ".join(a) for a in places["aliases"]],
@@ -151,19 +152,32 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -
     }
 
 
-_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_SCRIPT_ESCAPES = tuple((char.encode(), escape.encode()) for char, escape in (
+    ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")))
 
 
-def to_script_json(data: Any) -> str:
-    """JSON safe to place inside ``<script type="application/json">``.
+def script_json(data: Any) -> bytes:
+    """JSON (UTF-8) safe to place inside ``<script type="application/json">``.
 
     ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no cell can close the
     script element (``</script>``) or open a comment; U+2028/2029 are escaped
     for old parsers. ``JSON.parse`` restores the exact text.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = orjson.dumps(data)  # the text json.dumps writes (but for floats below 1e-4), 20x faster
     for char, escape in _SCRIPT_ESCAPES:
         if char in text:  # a scan is cheaper than copying a large page
             text = text.replace(char, escape)
     return text
+
+
+def to_script_json(data: Any) -> str:
+    """:func:`script_json` as text."""
+    return script_json(data).decode("utf-8")
+
+
+def _finite(values: pd.Series, what: str) -> list[float]:
+    """``values`` rounded to 6 decimals (about 0.1 m), refusing NaN: JSON has no NaN (orjson would write null)."""
+    array = values.to_numpy(dtype=float)
+    if not np.isfinite(array).all():
+        raise ValueError(f"a place on the page has no {what}")
+    return np.round(array, 6).tolist()

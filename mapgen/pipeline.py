@@ -238,14 +238,14 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
     return notes
 
 
-def _page(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> str:
-    """The text of ``map.html``; folium is imported only if the page cache lacks this page."""
+def _page(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> list[bytes]:
+    """``map.html`` in pieces; folium is imported only if the page cache lacks this page."""
     from . import pagecache
-    from .payload import page_data, to_script_json
+    from .payload import page_data, script_json
 
     data = page_data(ds, lang, offmap)
-    return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang, strings=data["i18n"],
-                               self_contained=self_contained, cache=pagecache.cache_dir())
+    return pagecache.page_parts(script_json(data), title=data["meta"]["title"], lang=lang, strings=data["i18n"],
+                                self_contained=self_contained, cache=pagecache.cache_dir())
 
 
 #: From this many incidents on, a build writes its exports in a second process.
@@ -259,11 +259,11 @@ def _map(ds: Dataset, lang: str, self_contained: bool) -> Any:
     return make_map(page_data(ds, lang), self_contained=self_contained)
 
 
-def _export(fmt: str, ds: Dataset, offmap: Any) -> str | bytes:
+def _export(fmt: str, ds: Dataset, offmap: Any) -> str | bytes | list[bytes]:
     if fmt == "geojson":
-        from .export import geojson_bytes
+        from .export import geojson_parts
 
-        return geojson_bytes(ds, offmap)
+        return geojson_parts(ds, offmap)
     from . import formats
 
     return formats.render(fmt, ds, offmap)

@@ -156,3 +156,42 @@ def test_a_failed_export_in_the_second_process_leaves_the_last_good_files(
         assert "a process writing outputs failed" in proc.stderr
         assert "ZeroDivisionError: division by zero" in proc.stderr
     assert files_of(out) == before
+
+
+def test_text_that_needs_escaping_comes_out_as_python_json_writes_it(tmp_path: Path) -> None:
+    """The GeoJSON is byte for byte json.dumps' text; the page's data parses back to the same values."""
+    import json
+
+    from mapgen.payload import page_data
+
+    cells = ['Quote " and \\ backslash', "Tab\tand \x01 control", "Line\u2028separator",
+             "</script><!-- ${x} `", "Алматы 😀 émigré", "&amp; <b>"]
+    coords = [(0.00005, 0.00001), (43.25, 76.95), (-0.0001, 0.5), (43.2565, 76.9286), (43.3, 77.1), (43.1, 76.8)]
+    csv = tmp_path / "places.csv"
+    csv.write_text("place,lat,lon,precision,incidents,date,status,summary,source,aliases\n" + "".join(
+        f'"{text[:12]} {k}",{lat},{lon},exact,protest,2022-01-0{k + 1},reported,"{text.replace(chr(34), 2 * chr(34))}",'
+        f'"{text.replace(chr(34), 2 * chr(34))}","{text.replace(chr(34), 2 * chr(34))}"\n'
+        for k, (text, (lat, lon)) in enumerate(zip(cells, coords))), "utf-8")
+    mapgen.build(csv, tmp_path / "out", offline=True)
+
+    geojson = (tmp_path / "out" / "places.geojson").read_bytes()
+    doc = json.loads(geojson)
+    assert geojson == (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    assert [f["properties"]["summary"] for f in doc["features"]] == cells
+    assert doc["features"][0]["geometry"]["coordinates"] == [0.00001, 0.00005]
+
+    page = (tmp_path / "out" / "map.html").read_text("utf-8")
+    opening = '<script type="application/json" id="mapgen-data">'
+    start = page.index(opening) + len(opening)
+    data_json = page[start:page.index("</script>", start)]
+    assert not {"<", ">", "&", "\u2028"} & set(data_json)
+    assert json.loads(data_json) == json.loads(json.dumps(page_data(mapgen.load(csv))))
+
+
+def test_a_file_given_in_pieces_is_written_whole(tmp_path: Path) -> None:
+    from mapgen.atomic import write_atomic
+
+    pieces = [f"piece {k};".encode() for k in range(5000)] + ["ünïcode\n".encode()]
+    write_atomic(tmp_path / "out.txt", pieces)
+    assert (tmp_path / "out.txt").read_bytes() == b"".join(pieces)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
