@@ -67,8 +67,10 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
                  + orjson.dumps([taxonomy[tag].label("en") for tag in t]) for t in tag_lists], tag_codes),
         _column(incidents["date"], lambda d: b',"date":' + orjson.dumps(d or None)),
         _column(incidents["date_precision"], lambda d: b',"date_precision":' + orjson.dumps(d or None)),
-        _column(incidents["status"], lambda d: b',"status":' + orjson.dumps(d) + b',"summary":'),
-        list(map(orjson.dumps, incidents["summary"].tolist())),  # strings as json.dumps writes them
+        _column(incidents["status"], lambda d: b',"status":' + orjson.dumps(d)),
+        # joined to a prefix, so orjson's roomy buffer for each text is freed at once (kept,
+        # 100,000 of them would hold 400 MB)
+        [b',"summary":' + orjson.dumps(text) for text in incidents["summary"].tolist()],
         _column(incidents["source"], lambda d: b',"source":' + orjson.dumps(d)),
         _column(incidents["url"], lambda d: b',"url":' + orjson.dumps(d or None)),
         [tails[p] for p in place_idx],
