@@ -148,7 +148,7 @@ def _parse_fast(data: bytes) -> tuple[pd.DataFrame, list[int], str] | None:
     header, lone ``\r`` line ends) takes the careful path, which also words
     the errors.
     """
-    if not data.strip() or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+    if not data or data.isspace() or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     try:
         first_line = _first_line(data[:65536].decode("utf-8", "ignore") if len(data) > 65536 else data.decode())

@@ -1,0 +1,111 @@
+"""Where the time of one build goes: its steps timed one after the other, in one process.
+
+    .venv/bin/python bench/steps.py places.csv          # a Markdown table of the steps
+    .venv/bin/python bench/synth.py 100000 /tmp/p.csv && .venv/bin/python bench/steps.py /tmp/p.csv
+
+The steps are those of ``mapgen build --offline``, called one by one without
+the second process that writes the exports during a real build (see
+``mapgen.pipeline.build``), so their sum is more than a build's wall time on
+two cores. The page cache is filled first, as after a first build. Files go
+to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import time
+
+_START = time.perf_counter()
+
+import pandas  # noqa: E402,F401 - timed: the first import of the build
+
+_PANDAS = time.perf_counter()
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import mapgen.cli  # noqa: E402,F401 - timed with the modules a build imports
+from mapgen import export, pagecache, payload, pipeline, read, validate  # noqa: E402
+from mapgen.atomic import OutputSet  # noqa: E402
+from mapgen.config import load_config  # noqa: E402
+
+_MAPGEN = time.perf_counter()
+
+
+def python_start() -> float:
+    """Seconds for this Python to start and stop with nothing to do (median of 5)."""
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        runs.append(time.perf_counter() - start)
+    return sorted(runs)[2]
+
+
+def steps(csv: Path, out: Path) -> list[tuple[str, float, str]]:
+    """(step, seconds, what it is) for a build of ``csv`` into ``out``."""
+    rows: list[tuple[str, float, str]] = [
+        ("start Python", python_start(), "the interpreter alone"),
+        ("import pandas", _PANDAS - _START, "with numpy"),
+        ("import mapgen and click", _MAPGEN - _PANDAS, "folium is not imported when the page cache has the page"),
+    ]
+    clock = time.perf_counter
+
+    def step(name: str, what: str, work):
+        start = clock()
+        result = work()
+        rows.append((name, clock() - start, what))
+        return result
+
+    config = load_config(csv)
+    raw = step("read the CSV", "pandas' C parser for plain files; anything unusual goes to the careful reader",
+               lambda: read.read_table(csv))
+    ds = step("check every cell, group places", "each check once per distinct value",
+              lambda: validate.validate(raw, config))
+    offmap = step("locate, notes", "coordinates given, so no lookups; look-alike names, far places",
+                  lambda: _locate(ds))
+    data = step("page data", "columns as indices into lists of distinct values",
+                lambda: payload.page_data(ds, config.lang, offmap))
+    data_json = step("its JSON", "orjson, escaped for a <script> block", lambda: payload.script_json(data))
+    kwargs = dict(title=data["meta"]["title"], lang=config.lang, strings=data["i18n"], self_contained=False,
+                  cache=out / "page-cache")
+    pagecache.page_parts(b"{}", **kwargs)  # fill the page cache, as a first build does
+    page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(data_json, **kwargs))
+    geojson = step("places.geojson", "each repeated part (place, tags, date, source) encoded once",
+                   lambda: export.geojson_parts(ds, offmap))
+
+    def write() -> None:
+        with OutputSet() as outputs:
+            outputs.write(out / "map.html", page)
+            outputs.write(out / "places.geojson", geojson)
+
+    step("write both files", "atomically, with fsync", write)
+    return rows
+
+
+def _locate(ds):
+    ds = pipeline.locate_places(ds, offline=True, notes=[])
+    pipeline.look_alike_names(ds)
+    offmap = payload.offmap_mask(ds)
+    pipeline.far_place_notes(ds, offmap)
+    return offmap
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__)
+        return 2
+    csv = Path(argv[0])
+    with tempfile.TemporaryDirectory(prefix="mapgen-steps-") as folder:
+        rows = steps(csv, Path(folder))
+    print(f"Steps of a build of {csv} ({sum(1 for _ in csv.open('rb')) - 1:,} rows), seconds:\n")
+    print("| Step | Time | What it is |\n| --- | ---: | --- |")
+    for name, seconds, what in rows:
+        print(f"| {name} | {seconds:.2f} | {what} |")
+    print(f"| **all, one after the other** | **{sum(s for _, s, _ in rows):.2f}** | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
