@@ -142,7 +142,8 @@ def main() -> None:
     A finished command leaves at once, as mypy's ``--fast-exit`` does: tearing
     down pandas' ~1,500 modules and the data object by object would add
     ~100 ms to every command and frees nothing the exit does not. Output is
-    flushed first; files are complete before a command returns.
+    flushed first; files are complete before a command returns. (From Python,
+    call :data:`cli` or the library, not this.)
     """
     try:
         cli(prog_name="mapgen")
@@ -155,6 +156,8 @@ def main() -> None:
 
 def _fast_exit(code: int) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (cron, `>&-`, pythonw)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (mapgen … | head): nothing more to say

@@ -80,7 +80,8 @@ class _Checker:
             if name in _FREE_TEXT:
                 codes, values = pd.factorize(self.cells(name), sort=False)
             else:  # each distinct cell as written is stripped once
-                written_codes, written = pd.factorize(self.raw.frame[name].to_numpy(dtype=object), sort=False)
+                written_codes, written = pd.factorize(self.raw.frame[name].to_numpy(dtype=object), sort=False,
+                                                      use_na_sentinel=False)  # a missing cell is a value too
                 codes, values = pd.factorize(_stripped(written), sort=False)
                 codes = codes[written_codes]
             self._distinct[name] = (codes, np.asarray(values, dtype=object))

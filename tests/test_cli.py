@@ -314,3 +314,14 @@ def test_the_installed_command_says_everything_before_it_exits(tmp_path, args, c
     assert "Traceback" not in proc.stderr
     if code == 0:
         assert (tmp_path / "o" / "map.html").stat().st_size > 0
+
+
+def test_a_build_started_without_an_output_stream_still_succeeds(tmp_path):
+    """cron and service launchers may start the command with stdout closed."""
+    csv = tmp_path / "places.csv"
+    csv.write_text(HEADER + GOOD_ROW, "utf-8")
+    proc = subprocess.run(f'"{sys.executable}" -m mapgen build "{csv}" -o "{tmp_path / "o"}" --offline >&-',
+                          shell=True, capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "o" / "map.html").stat().st_size > 0
