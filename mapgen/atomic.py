@@ -8,7 +8,7 @@ disk, and the temporary file is renamed over the old one.
 :class:`OutputSet` writes several files as one: all of them to temporary files
 first, renamed only when every one is complete. It can compute some of them
 in a second process while this one works on the others, which on a machine
-with two cores takes most of a second off a build of 100,000 incidents.
+with two cores takes about 0.2 s off a build of 100,000 incidents (2.4 s).
 """
 
 from __future__ import annotations

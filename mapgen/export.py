@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import numpy as np
@@ -10,11 +9,8 @@ import orjson
 import pandas as pd
 
 from .dataset import Dataset
-from .payload import by_identity
+from .payload import by_identity, finite_coordinates
 from .taxonomy import load_taxonomy
-
-#: The pieces of one feature in the file, in order (see :func:`geojson_bytes`).
-_PIECES = 10
 
 
 def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
@@ -33,8 +29,8 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     """
     taxonomy = load_taxonomy()
     places, incidents = ds.places, ds.incidents
-    lon = places["lon"].round(6).tolist()
-    lat = places["lat"].round(6).tolist()
+    lon = finite_coordinates(places["lon"], "longitude")
+    lat = finite_coordinates(places["lat"], "latitude")
     radius = places["radius_m"].fillna(0).round().astype(int).tolist()
     offmap_list = offmap.tolist()
 
@@ -57,11 +53,7 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     if closes:
         closes[-1] = closes[-1][:-1]
 
-    # the pieces of every feature in order, between the collection's start and end
-    count = _PIECES * len(place_idx)
-    pieces: list[bytes] = [b""] * (count + 2)
-    pieces[0] = b'{"type":"FeatureCollection","features":['
-    for k, column in enumerate((
+    columns = (  # the pieces of every feature, in order
         [heads[p] for p in place_idx],
         _spread([b',"incidents":' + orjson.dumps(t) + b',"labels":'
                  + orjson.dumps([taxonomy[tag].label("en") for tag in t]) for t in tag_lists], tag_codes),
@@ -75,8 +67,12 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
         _column(incidents["url"], lambda d: b',"url":' + orjson.dumps(d or None)),
         [tails[p] for p in place_idx],
         closes,
-    )):
-        pieces[1 + k:1 + count:_PIECES] = column
+    )
+    count = len(columns) * len(place_idx)
+    pieces: list[bytes] = [b""] * (count + 2)  # between the collection's start and end
+    pieces[0] = b'{"type":"FeatureCollection","features":['
+    for k, column in enumerate(columns):
+        pieces[1 + k:1 + count:len(columns)] = column
     end = b"]"
     if len(places):
         bbox = [places["lon"].min(), places["lat"].min(), places["lon"].max(), places["lat"].max()]
@@ -87,8 +83,6 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
 
 def _number(value: float) -> bytes:
     """A coordinate as ``json.dumps`` writes it (``1e-05``, where orjson would write ``0.00001``)."""
-    if not math.isfinite(value):
-        raise ValueError("a place in the GeoJSON has no coordinates")
     return float.__repr__(value).encode()
 
 

@@ -128,8 +128,8 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -
         "date_precisions": [""] + list(DATE_PRECISIONS),
         "places": {
             "name": places["place"].tolist(),
-            "lat": _finite(places["lat"], "latitude"),
-            "lon": _finite(places["lon"], "longitude"),
+            "lat": finite_coordinates(places["lat"], "latitude"),
+            "lon": finite_coordinates(places["lon"], "longitude"),
             "precision": category_codes(places["precision"], PRECISIONS).tolist(),
             "radius": places["radius_m"].fillna(0).round().astype(int).tolist(),
             "aliases": ["; ".join(a) for a in places["aliases"]],
@@ -175,9 +175,9 @@ def to_script_json(data: Any) -> str:
     return script_json(data).decode("utf-8")
 
 
-def _finite(values: pd.Series, what: str) -> list[float]:
+def finite_coordinates(values: pd.Series, what: str) -> list[float]:
     """``values`` rounded to 6 decimals (about 0.1 m), refusing NaN: JSON has no NaN (orjson would write null)."""
     array = values.to_numpy(dtype=float)
     if not np.isfinite(array).all():
-        raise ValueError(f"a place on the page has no {what}")
+        raise ValueError(f"a place has no {what}")
     return np.round(array, 6).tolist()

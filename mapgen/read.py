@@ -150,10 +150,7 @@ def _parse_fast(data: bytes) -> tuple[pd.DataFrame, list[int], str] | None:
     """
     if not data or data.isspace() or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
-    try:
-        first_line = _first_line(data[:65536].decode("utf-8", "ignore") if len(data) > 65536 else data.decode())
-    except UnicodeDecodeError:
-        return None
+    first_line = _first_line(data[:65536].decode("utf-8", "ignore"))  # bytes that are not UTF-8 fail below
     delim = sniff_delimiter(first_line)
     header = [c.strip().lower() for c in next(csv.reader([first_line], delimiter=delim), [])]
     if _check_header(header, 1, "") or not header:

@@ -296,7 +296,7 @@ def _group_places(check: _Checker, rows: pd.DataFrame, codes: np.ndarray | None)
         "precision": np.where(first["precision"] >= 0, _taken(rows["precision"], first["precision"]),
                               "approximate").astype(object),
         "radius_m": _taken(rows["radius_m"], first["radius_m"]),
-        "aliases": _aliases(check, rows, codes, len(names)),
+        "aliases": _aliases(rows, codes, len(names)),
         "line": rows["line"].groupby(codes).min().to_numpy(),
     })
     default_radius = places["precision"].map(DEFAULT_RADIUS_M).astype(float)
@@ -323,16 +323,14 @@ def _taken(values: pd.Series, take: np.ndarray) -> np.ndarray:
     return values.array.take(take, allow_fill=True, fill_value="").to_numpy(dtype=object)
 
 
-def _aliases(check: _Checker, rows: pd.DataFrame, codes: np.ndarray, count: int) -> np.ndarray:
+def _aliases(rows: pd.DataFrame, codes: np.ndarray, count: int) -> np.ndarray:
     """The aliases of each place in the order written, without repeats."""
     cells = rows["aliases"].to_numpy(dtype=object)
     filled = np.flatnonzero(cells != "")
     found: list[dict[str, None]] = [{} for _ in range(count)]
     # each distinct (place, cell) pair once, in order of first appearance
-    pair_codes, _ = pd.factorize(codes[filled].astype(np.int64) * (len(cells) + 1)
-                                 + pd.factorize(cells[filled], sort=False)[0], sort=False)
-    _, first = np.unique(pair_codes, return_index=True)
-    for pos in filled[np.sort(first)].tolist():
+    pairs = pd.Index(codes[filled].astype(np.int64) * (len(cells) + 1) + pd.factorize(cells[filled], sort=False)[0])
+    for pos in filled[~pairs.duplicated()].tolist():
         found[codes[pos]].update(dict.fromkeys(a.strip() for a in cells[pos].split(";") if a.strip()))
     out = np.empty(count, dtype=object)
     for k, names in enumerate(found):  # one by one: numpy would make lists of equal length a 2-D array
