@@ -1,20 +1,24 @@
 # mapgen: the two set-up commands of the README.
 #   make map    install mapgen into .venv and build output/map.html from places.csv (no network for the data)
 #   make test   also install the test tools, Debian's chromium if missing, the pinned map assets; run every test
-# Other targets: make bench (issue-5 benchmark), make clean.
+# Other targets: make test-stress (browser tests 8 times, 3 of them under CPU load), make bench, make clean.
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: map test bench chromium assets clean
+.PHONY: map test test-stress bench chromium assets clean
 
 map: $(VENV)/.installed
 	$(VENV)/bin/mapgen build places.csv -o output --offline
 
 test: $(VENV)/.installed-test chromium assets
 	$(PY) -m pytest
+
+# The browser tests 5 times in a row, then 3 times beside a busy loop on every core (issue 12).
+test-stress: $(VENV)/.installed-test chromium assets
+	PY=$(PY) tests/stress.sh
 
 bench: $(VENV)/.installed-test chromium assets
 	$(PY) bench/run.py

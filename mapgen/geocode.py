@@ -107,6 +107,13 @@ def tqdm_progress(total: int) -> ProgressBar:
     return tqdm(total=total, desc="Geocoding", unit="place", file=sys.stderr, disable=None, leave=False)
 
 
+def print_notice(message: str) -> None:
+    """Say on stderr, at once, why the user is waiting (above a progress bar, if one is shown)."""
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)
+
+
 def queries_from_places(places: Any) -> list[Query]:
     """Turn ``Dataset.places`` (one row per place) into queries: address, else the name."""
     out = []
@@ -135,6 +142,7 @@ def locate(
     accept_flagged: bool = False, service: str | None = None, gazetteer: Gazetteer | None = None,
     clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[int], ProgressBar] | None = None, policy: Policy = Policy(),
+    notify: Callable[[str], Any] = print_notice,
 ) -> LocateReport:
     """Locate every place; see the module docstring.
 
@@ -144,6 +152,8 @@ def locate(
     the injected ``clock``/``sleep``. ``service`` names the cache's service when
     offline (default ``nominatim``). ``progress(total)`` makes the progress bar
     (default :func:`tqdm_progress`). ``viewbox`` is (west, south, east, north).
+    ``notify(message)`` says at once why the user waits: a retry, a service that
+    cannot be reached, the gazetteer standing in (default :func:`print_notice`).
     """
     report = LocateReport({}, {})
     codes = [c.lower() for c in countrycodes]
@@ -170,8 +180,9 @@ def locate(
     fresh = set()
     if todo and not offline:
         answers.update(_ask_service(geocoder, label, todo, codes, viewbox, cache, clock, sleep,
-                                    progress or tqdm_progress, policy, report))
+                                    progress or tqdm_progress, policy, report, notify))
         fresh = {keys[q.place] for q in todo}
+    stand_ins = 0
     for q in pending:
         key = keys[q.place]
         answer = answers.get(key)
@@ -179,6 +190,7 @@ def locate(
                 q, codes, gazetteer, report, quiet=True):
             # the service is unreachable (as during the Almaty shutdown): city and country
             # names still resolve from the offline gazetteer, at city/country precision
+            stand_ins += 1
             continue
         if isinstance(answer, Failure):
             report.failures[q.place] = f"{q.query!r}: {answer.reason}"
@@ -195,6 +207,9 @@ def locate(
                 f"{label} found nothing for {q.query!r}{when}. Check the spelling in the 'address' column "
                 "(a shorter address such as 'district, city' often works), or type lat/lon in by hand"
                 + ("; delete its row from geocache.csv to ask again." if when else "."))
+    if stand_ins:
+        notify(f"{label} cannot be reached: using the offline gazetteer for {stand_ins} "
+               f"place{'s' if stand_ins != 1 else ''} (city or country level).")
     _check(report, codes, viewbox, accept_flagged)
     return report
 
@@ -230,9 +245,14 @@ def locate_for_dataset(ds: Any, queries: Iterable[Query] | None = None, *, offli
 def _ask_service(geocoder: Any, label: str, queries: list[Query], codes: list[str],
                  viewbox: Sequence[float] | None, cache: GeoCache | None, clock: Callable[[], float],
                  sleep: Callable[[float], None], progress: Callable[[int], ProgressBar],
-                 policy: Policy, report: LocateReport) -> dict[tuple, CacheEntry | Failure]:
-    """Send each query once, saving each answer at once; stop after repeated service failures."""
-    requester = Requester(geocoder, clock=clock, sleep=sleep, policy=policy)
+                 policy: Policy, report: LocateReport,
+                 notify: Callable[[str], Any]) -> dict[tuple, CacheEntry | Failure]:
+    """Send each query once, saving each answer at once; stop after repeated service failures.
+
+    A service that cannot be reached at all stops the batch at once: no other
+    query would get through either.
+    """
+    requester = Requester(geocoder, clock=clock, sleep=sleep, policy=policy, notify=notify)
     kwargs = bias_kwargs(geocoder, codes, viewbox)
     countrycodes, vb = cache_key(label, "", codes, viewbox)[2:]
     answers: dict[tuple, CacheEntry | Failure] = {}
@@ -250,7 +270,11 @@ def _ask_service(geocoder: Any, label: str, queries: list[Query], codes: list[st
                 answers[key] = outcome
                 down = down + 1 if outcome.service_down else 0
                 unreachable = outcome.unreachable
-                if outcome.fatal or down >= policy.breaker:
+                if unreachable:
+                    stopped = (f"not looked up: {label} could not be reached, so mapgen stopped asking it. "
+                               "Finished lookups are saved in geocache.csv; rerun when the network is back, "
+                               "or use --offline.")
+                elif outcome.fatal or down >= policy.breaker:
                     stopped = (f"not looked up: {label} failed for the {down} place(s) before, so mapgen "
                                "stopped asking it. Finished lookups are saved in geocache.csv; rerun later "
                                "to continue, or use --offline.")

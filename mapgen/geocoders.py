@@ -219,6 +219,9 @@ class Policy:
     max_backoff: float = 60.0
     max_retry_after: float = 600.0  # a longer Retry-After means: stop, come back later
     breaker: int = 3              # consecutive service failures before the rest is skipped
+    #: extra attempts when no connection can be made at all (no DNS, refused): the network is
+    #: gone, as during the Almaty shutdown; one more try, then the gazetteer stands in at once
+    unreachable_retries: int = 1
 
 
 @dataclass(frozen=True)
@@ -274,11 +277,13 @@ class Requester:
     """Sends queries to one geocoder under a :class:`Policy`."""
 
     def __init__(self, geocoder: Any, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, policy: Policy = Policy()) -> None:
+                 sleep: Callable[[float], None] = time.sleep, policy: Policy = Policy(),
+                 notify: Callable[[str], Any] = lambda message: None) -> None:
         self.geocoder = geocoder
         self.service = service_label(geocoder)
         self.policy = policy
         self.throttle = Throttle(policy.min_interval, clock, sleep, self.service)
+        self.notify = notify  # says at once why the user is waiting (a retry, a Retry-After)
 
     def lookup(self, query: str, **kwargs: Any) -> Any:
         """The geopy Location for ``query``, None if nothing was found, or a :class:`Failure`."""
@@ -288,6 +293,7 @@ class Requester:
         attempts = 0
         unreachable = False
         while True:
+            limit = policy.retries  # extra attempts for this kind of failure
             self.throttle.wait(wait)
             self.throttle.mark()
             attempts += 1
@@ -305,6 +311,7 @@ class Requester:
                              "try again later.")
                 wait = exc.retry_after if exc.retry_after is not None else delay
                 unreachable = False
+                problem = f"{service} asks to slow down (HTTP 429)"
             except gexc.GeocoderParseError as exc:
                 return Failure(f"{service} sent an answer that is not valid JSON ({_body_start(exc)}). "
                                "If you set --nominatim-url, check that it points at a Nominatim server.", True)
@@ -322,13 +329,17 @@ class Requester:
                                  "may be overloaded: try again later, or use --offline.")
                 unreachable = not _status(exc)
                 wait = delay
+                problem = (f"{service} failed with HTTP {_status(exc)}" if _status(exc)
+                           else f"{service} did not answer within {self._timeout()}")
             except gexc.GeocoderUnavailable as exc:
                 api = getattr(self.geocoder, "api", "")
                 at = f" at {api}" if isinstance(api, str) and api.startswith("http") else ""
                 transient = (f"could not reach {service}{at} after {tries} ({_first_line(exc)}); check the "
                              "network or --nominatim-url, or use --offline.")
                 unreachable = True
+                limit = policy.unreachable_retries
                 wait = delay
+                problem = f"{service} unreachable{at} ({_first_line(exc)})"
             except gexc.GeocoderQueryError as exc:
                 return Failure(f"{service} rejected the query ({_why(exc)}); "
                                "simplify the 'address' cell.")
@@ -341,12 +352,18 @@ class Requester:
                              "overloaded: try again later, or use --offline.")
                 unreachable = False
                 wait = delay
+                problem = f"{service} failed with HTTP {status}"
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 return Failure(f"{service} sent an answer mapgen cannot read ({type(exc).__name__}: {exc}).",
                                True)
-            if attempts > policy.retries:
+            if attempts > limit:
                 return Failure(transient, True, unreachable=unreachable)
+            self.notify(f"{problem}; retrying in {wait:.0f} s…")
             delay = min(delay * 2, policy.max_backoff)
+
+    def _timeout(self) -> str:
+        timeout = getattr(self.geocoder, "timeout", None)
+        return f"{timeout:g} s" if isinstance(timeout, (int, float)) else "the timeout"
 
 
 def _status(exc: BaseException) -> int | None:

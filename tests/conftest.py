@@ -1,21 +1,31 @@
-"""Shared fixtures: pinned asset cache, headless Chromium, offline map pages.
+"""Shared fixtures: the CLI runner, the network guard, pinned assets, headless Chromium, map pages.
 
 Tests that use ``map_page`` or ``chromium_browser`` are marked ``browser``
-automatically (deselect with ``-m "not browser"``).
+automatically (deselect with ``-m "not browser"``). Every test may connect only
+to 127.0.0.1 unless it is marked ``network`` (the ones that download from the
+npm registry), so ``pytest -m "not network"`` runs with no network at all once
+``mapgen assets fetch`` has filled the asset cache.
 """
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from click.testing import CliRunner, Result
 from playwright.sync_api import Browser, BrowserContext, Page
 
 import mapgen
 from browser import CHROMIUM, CHROMIUM_ARGS, MapPage, open_map, save_screenshot
 from mapgen import assets
+from mapgen.cli import cli
 from mapgen.dataset import Dataset
+from nominatim_server import only_localhost
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,6 +36,63 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """What this run tests against, so a failure in CI can be matched to a browser or asset update."""
+    from importlib.metadata import version
+
+    try:
+        chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30,
+                                  check=False).stdout.strip() or "no version printed"
+    except OSError as exc:
+        chromium = f"not runnable ({exc.strerror})"
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30,
+                              check=False).stdout.strip()
+    except OSError:
+        node = "not installed"
+    pins = ", ".join(f"{p.name} {p.version}" for p in assets.packages())
+    return [f"mapgen {mapgen.__version__} on Python {platform.python_version()}",
+            f"browser: {chromium} ({CHROMIUM}), playwright {version('playwright')}, node {node}",
+            f"pinned assets: {pins}"]
+
+
+@pytest.fixture(autouse=True)
+def local_network_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Refuse every connection beyond 127.0.0.1, unless the test is marked ``network``.
+
+    Libraries may swallow the refusal, so the test also fails if anything was refused.
+    """
+    if request.node.get_closest_marker("network"):
+        yield
+        return
+    refused = only_localhost(monkeypatch)
+    yield
+    assert refused == [], f"a test tried to reach the network beyond 127.0.0.1: {refused}"
+
+
+@contextmanager
+def _inside(folder: Path | None) -> Iterator[None]:
+    old = os.getcwd()
+    os.chdir(folder or old)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _invoke(*args: str, cwd: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> Result:
+    """Run ``mapgen ARGS`` in-process (in the folder ``cwd`` if given), as a user would type it."""
+    with _inside(cwd):
+        return CliRunner(env=env).invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def mapgen_cli() -> Callable[..., Result]:
+    """``mapgen_cli(*args, cwd=None, input=None, env=None)``: run the ``mapgen`` command in-process."""
+    return _invoke
 
 
 @pytest.fixture(scope="session", autouse=True)

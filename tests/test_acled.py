@@ -55,16 +55,6 @@ EVENTS = [
 ]
 
 
-def mapgen_cli(*args: str, cwd: Path) -> Result:
-    """Run ``mapgen ARGS`` in-process in the folder ``cwd``."""
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
 @pytest.fixture
 def export(tmp_path: Path) -> Path:
     path = tmp_path / "acled.csv"
@@ -72,7 +62,7 @@ def export(tmp_path: Path) -> Path:
     return path
 
 
-def test_import_maps_acled_columns_to_ours(export, tmp_path):
+def test_import_maps_acled_columns_to_ours(mapgen_cli, export, tmp_path):
     result = mapgen_cli("import-acled", "acled.csv", "-o", "places.csv", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("8 events written to places.csv.")
@@ -107,7 +97,7 @@ def test_import_maps_acled_columns_to_ours(export, tmp_path):
     assert "place names got their region added" in result.stdout
 
 
-def test_importing_the_same_export_again_adds_nothing(export, tmp_path):
+def test_importing_the_same_export_again_adds_nothing(mapgen_cli, export, tmp_path):
     assert mapgen_cli("import-acled", "acled.csv", cwd=tmp_path).exit_code == 0
     before = (tmp_path / "places.csv").read_bytes()
     again = mapgen_cli("import-acled", "acled.csv", "--append", cwd=tmp_path)
@@ -131,7 +121,7 @@ def test_importing_the_same_export_again_adds_nothing(export, tmp_path):
     assert mapgen_cli("validate", cwd=tmp_path).exit_code == 0
 
 
-def test_append_to_a_hand_made_file_never_gives_one_place_two_locations(export, tmp_path):
+def test_append_to_a_hand_made_file_never_gives_one_place_two_locations(mapgen_cli, export, tmp_path):
     own = ("place,lat,lon,precision,incidents,summary,source\n"
            "Almaty,43.2565,76.9285,city,curfew,Curfew in force,DW\n")
     (tmp_path / "places.csv").write_text(own, encoding="utf-8")
@@ -148,7 +138,7 @@ def test_append_to_a_hand_made_file_never_gives_one_place_two_locations(export, 
     assert ds.places.set_index("place").loc["Almaty", "lat"] == 43.2565
 
 
-def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path):
+def test_bad_rows_are_reported_by_line_and_nothing_is_written(mapgen_cli, tmp_path):
     rows = [
         event("KAZ1", notes="A note\nover two lines."),
         event("KAZ2", event_date="8th of Jan"),
@@ -175,7 +165,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path):
     assert not (tmp_path / "places.csv").exists()
 
 
-def test_a_file_that_is_not_an_acled_export(tmp_path):
+def test_a_file_that_is_not_an_acled_export(mapgen_cli, tmp_path):
     (tmp_path / "other.csv").write_text("place,lat,lon\nX,1,2\n", encoding="utf-8")
     result = mapgen_cli("import-acled", "other.csv", cwd=tmp_path)
     assert result.exit_code == 1
@@ -183,7 +173,7 @@ def test_a_file_that_is_not_an_acled_export(tmp_path):
                                     "event_date, location, latitude, longitude are missing.")
 
 
-def test_an_existing_file_is_not_overwritten_without_append(export, tmp_path):
+def test_an_existing_file_is_not_overwritten_without_append(mapgen_cli, export, tmp_path):
     (tmp_path / "places.csv").write_text("place\nMine\n", encoding="utf-8")
     result = mapgen_cli("import-acled", "acled.csv", cwd=tmp_path)
     assert result.exit_code == 1

@@ -84,6 +84,7 @@ def test_urls_and_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 # --- fetch -------------------------------------------------------------------
 
 
+@pytest.mark.network
 def test_fetch_verifies_and_is_idempotent(tmp_cache: Path, tarballs: dict[str, bytes]) -> None:
     opener = FakeOpener(tarballs)
     written = assets.fetch(urlopen=opener)
@@ -97,11 +98,13 @@ def test_fetch_verifies_and_is_idempotent(tmp_cache: Path, tarballs: dict[str, b
     assert len(opener.calls) == len(tarballs)  # second call downloaded nothing
 
 
+@pytest.mark.network
 def test_fetch_into_explicit_dest(tmp_path: Path, tarballs: dict[str, bytes]) -> None:
     written = assets.fetch(tmp_path / "elsewhere", urlopen=FakeOpener(tarballs))
     assert written and all(p.is_relative_to(tmp_path / "elsewhere") for p in written)
 
 
+@pytest.mark.network
 def test_wrong_tarball_hash_is_a_clear_error(tmp_cache: Path, tarballs: dict[str, bytes]) -> None:
     url = next(u for u in tarballs if "/leaflet/" in u)
     bad = dict(tarballs)
@@ -111,6 +114,7 @@ def test_wrong_tarball_hash_is_a_clear_error(tmp_cache: Path, tarballs: dict[str
     assert not tmp_cache.exists() or not cached_files(tmp_cache)
 
 
+@pytest.mark.network
 def test_wrong_file_hash_is_a_clear_error(
     tmp_cache: Path, tarballs: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +126,7 @@ def test_wrong_file_hash_is_a_clear_error(
         assets.fetch(urlopen=FakeOpener(tarballs))
 
 
+@pytest.mark.network
 def test_corrupted_cache_file(tmp_cache: Path, tarballs: dict[str, bytes]) -> None:
     opener = FakeOpener(tarballs)
     assets.fetch(urlopen=opener)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import html
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,17 +21,13 @@ HEADER = "place,address,lat,lon,precision,incidents,date,date_precision,status,s
 GOOD_ROW = "Airport,,43.3521,77.0405,exact,closure,2022-01-08,report,reported,Shut.,DW,,Flughafen\n"
 
 
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-
 @pytest.fixture
-def built(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+def built(mapgen_cli, tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     """A good CSV, built once: (csv, out dir, bytes of each output)."""
     csv = tmp_path / "places.csv"
     csv.write_text(HEADER + GOOD_ROW, "utf-8")
     out = tmp_path / "out"
-    result = run("build", str(csv), "-o", str(out), "--offline")
+    result = mapgen_cli("build", str(csv), "-o", str(out), "--offline")
     assert result.exit_code == 0, result.output
     return csv, out, {p.name: p.read_bytes() for p in out.iterdir()}
 
@@ -62,11 +61,11 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("label,row,message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_bad_row_is_named_with_line_and_output_is_left_alone(built, label, row, message):
+def test_bad_row_is_named_with_line_and_output_is_left_alone(mapgen_cli, built, label, row, message):
     csv, out, before = built
     body = HEADER + GOOD_ROW + row if label in ("conflicting rows", "duplicate row") else HEADER + row
     csv.write_text(body, "utf-8")
-    result = run("build", str(csv), "-o", str(out), "--offline")
+    result = mapgen_cli("build", str(csv), "-o", str(out), "--offline")
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
@@ -74,11 +73,11 @@ def test_bad_row_is_named_with_line_and_output_is_left_alone(built, label, row, 
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the last good map stays
 
 
-def test_all_problems_are_listed_at_once(tmp_path):
+def test_all_problems_are_listed_at_once(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_text(HEADER + GOOD_ROW.replace("43.3521", "91.5") + GOOD_ROW.replace("Airport", "X")
                    .replace("closure", "gunfre").replace("2022-01-08", "2022-13-01"), "utf-8")
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines[:3] == [
@@ -91,40 +90,40 @@ def test_all_problems_are_listed_at_once(tmp_path):
     assert lines[3] == "3 problems found; nothing was written."
 
 
-def test_missing_required_column(tmp_path):
+def test_missing_required_column(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_text("what,lat,lon\nAirport,43.35,77.04\n", "utf-8")
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert result.exit_code == 1
     assert result.output.startswith(
         "places.csv:1: the required column 'place' is missing. The header is: what, lat, lon.")
 
 
-def test_required_column_under_another_name(tmp_path):
+def test_required_column_under_another_name(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_text("name,lat,lon\nAirport,43.35,77.04\n", "utf-8")
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert result.exit_code == 1
     assert result.output == ("places.csv:1: the column 'name' is not one mapgen reads, so its values would be "
                              "ignored; rename it to 'place' in the header.\n1 problem found; nothing was written.\n")
 
 
-def test_empty_file(tmp_path):
+def test_empty_file(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_bytes(b"")
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert result.exit_code == 1
     assert result.output.startswith("places.csv: the file is empty. It needs a header row")
 
 
-def test_non_utf8_file_says_how_to_fix_and_encoding_option_reads_it(tmp_path):
+def test_non_utf8_file_says_how_to_fix_and_encoding_option_reads_it(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_bytes((HEADER + GOOD_ROW.replace("Airport", "Flughafen Köln")).encode("cp1252"))
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert result.exit_code == 1
     assert "places.csv:2: byte 0xf6 in " in result.output
     assert "is not UTF-8" in result.output and "--encoding cp1252" in result.output
-    ok = run("validate", str(csv), "--encoding", "cp1252")
+    ok = mapgen_cli("validate", str(csv), "--encoding", "cp1252")
     assert ok.exit_code == 0, ok.output
 
 
@@ -140,11 +139,11 @@ def test_excel_flavours_are_accepted(tmp_path):
     assert ds.places.loc[0, "lon"] == pytest.approx(77.0405)
 
 
-def test_quoted_newlines_keep_line_numbers_right(tmp_path):
+def test_quoted_newlines_keep_line_numbers_right(mapgen_cli, tmp_path):
     csv = tmp_path / "places.csv"
     csv.write_text(HEADER + GOOD_ROW.replace("Shut.", '"Shut\nfor days."') +
                    GOOD_ROW.replace("Airport", "B").replace("43.3521", "-91"), "utf-8")
-    result = run("validate", str(csv))
+    result = mapgen_cli("validate", str(csv))
     assert "places.csv:4: column 'lat': '-91' is not a latitude (-90..90)." in result.output
 
 
@@ -185,16 +184,16 @@ def test_fast_and_careful_readers_read_the_same(tmp_path, text):
     assert mapgen.load(csv).places["place"].tolist()[0] == "Airport"
 
 
-def test_build_twice_gives_identical_bytes(built, tmp_path):
+def test_build_twice_gives_identical_bytes(mapgen_cli, built, tmp_path):
     csv, out, first = built
     again = tmp_path / "again"
-    assert run("build", str(csv), "-o", str(again), "--offline").exit_code == 0
+    assert mapgen_cli("build", str(csv), "-o", str(again), "--offline").exit_code == 0
     assert {p.name: p.read_bytes() for p in again.iterdir()} == first
     assert set(first) == {"map.html", "places.geojson"}
 
 
-def test_committed_output_matches_a_fresh_build(tmp_path):
-    result = run("build", str(ROOT / "places.csv"), "-o", str(tmp_path), "--offline")
+def test_committed_output_matches_a_fresh_build(mapgen_cli, tmp_path):
+    result = mapgen_cli("build", str(ROOT / "places.csv"), "-o", str(tmp_path), "--offline")
     assert result.exit_code == 0, result.output
     for name in ("map.html", "places.geojson"):
         assert (ROOT / "output" / name).read_bytes() == (tmp_path / name).read_bytes(), (
@@ -220,11 +219,17 @@ def test_python_api_returns_the_folium_map(tmp_path):
 
     result = mapgen.build(ROOT / "places.csv", None, offline=True)
     assert isinstance(result.map, folium.Map)
-    assert "mapgen-data" in result._repr_html_() or "srcdoc" in result._repr_html_()
+    # a notebook shows the page in an iframe: the whole map, with every place of the data in it
+    frame = re.search(r'<iframe srcdoc="([^"]*)"', result._repr_html_())
+    assert frame, "no map page in the notebook output"
+    page = html.unescape(frame.group(1))
+    block = re.search(r'<script type="application/json" id="mapgen-data">(.*?)</script>', page, re.S)
+    assert json.loads(block.group(1))["places"]["name"] == result.dataset.places["place"].tolist()
+    assert "mapgen.start(" in page
     assert not any(tmp_path.iterdir())
 
 
-def test_every_command_has_help():
+def test_every_command_has_help(mapgen_cli):
     def walk(group, prefix):
         for name, command in group.commands.items():
             yield [*prefix, name]
@@ -232,7 +237,7 @@ def test_every_command_has_help():
                 yield from walk(command, [*prefix, name])
 
     for path in walk(cli, []):
-        result = run(*path, "--help")
+        result = mapgen_cli(*path, "--help")
         assert result.exit_code == 0, path
         assert "Usage: " in result.output and "--help" in result.output
 
@@ -254,7 +259,7 @@ def test_no_traceback_from_the_real_command(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
-def test_failed_write_leaves_the_previous_map(built, monkeypatch):
+def test_failed_write_leaves_the_previous_map(mapgen_cli, built, monkeypatch):
     """A crash while writing (disk full, killed) never leaves a half-written map."""
     import os
 
@@ -268,7 +273,7 @@ def test_failed_write_leaves_the_previous_map(built, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    result = run("build", str(csv), "-o", str(out), "--offline")
+    result = mapgen_cli("build", str(csv), "-o", str(out), "--offline")
     assert result.exit_code == 1
     assert "No space left on device" in result.output
     assert (out / "places.geojson").read_bytes() == before["places.geojson"]

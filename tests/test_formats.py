@@ -31,21 +31,11 @@ CSV = (
 )
 
 
-def run_mapgen(*args: str, cwd: Path) -> Result:
-    """Run ``mapgen ARGS`` in-process in the folder ``cwd``."""
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(mapgen_cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("formats")
     (folder / "places.csv").write_text(CSV, encoding="utf-8")
-    result = run_mapgen("build", "places.csv", "--offline", "--format", "kml", "--format", "csv", cwd=folder)
+    result = mapgen_cli("build", "places.csv", "--offline", "--format", "kml", "--format", "csv", cwd=folder)
     assert result.exit_code == 0, result.stderr
     assert "output/places.kml" in result.stdout and "output/places.csv" in result.stdout
     return folder / "output"
@@ -141,34 +131,34 @@ def test_csv_lists_resolved_places_with_sources(built):
     assert rows[2]["location_source"] == "manual" and rows[2]["off_map"] == "1"
 
 
-def test_exports_are_byte_identical_across_builds(built, tmp_path):
+def test_exports_are_byte_identical_across_builds(mapgen_cli, built, tmp_path):
     (tmp_path / "places.csv").write_text(CSV, encoding="utf-8")
-    result = run_mapgen("build", "places.csv", "--offline", "--format", "kml", "--format", "csv",
+    result = mapgen_cli("build", "places.csv", "--offline", "--format", "kml", "--format", "csv",
                         "-o", "again", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     for name in ("map.html", "places.geojson", "places.kml", "places.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (built / name).read_bytes(), name
 
 
-def test_default_build_writes_no_extra_formats(tmp_path):
+def test_default_build_writes_no_extra_formats(mapgen_cli, tmp_path):
     (tmp_path / "places.csv").write_text(CSV, encoding="utf-8")
-    result = run_mapgen("build", "--offline", cwd=tmp_path)
+    result = mapgen_cli("build", "--offline", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["map.html", "places.geojson"]
 
 
-def test_csv_export_never_overwrites_the_input(tmp_path):
+def test_csv_export_never_overwrites_the_input(mapgen_cli, tmp_path):
     (tmp_path / "places.csv").write_text(CSV, encoding="utf-8")
-    result = run_mapgen("build", "--offline", "--format", "csv", "-o", ".", cwd=tmp_path)
+    result = mapgen_cli("build", "--offline", "--format", "csv", "-o", ".", cwd=tmp_path)
     assert result.exit_code == 1
     assert "would overwrite" in result.stderr and "-o" in result.stderr
     assert (tmp_path / "places.csv").read_text("utf-8") == CSV
     assert not (tmp_path / "map.html").exists()
 
 
-def test_unknown_format_is_a_usage_error(tmp_path):
+def test_unknown_format_is_a_usage_error(mapgen_cli, tmp_path):
     (tmp_path / "places.csv").write_text(CSV, encoding="utf-8")
-    result = run_mapgen("build", "--offline", "--format", "shp", cwd=tmp_path)
+    result = mapgen_cli("build", "--offline", "--format", "shp", cwd=tmp_path)
     assert result.exit_code == 2
     assert "'shp' is not one of 'html', 'geojson', 'kml', 'csv'" in result.stderr
 

