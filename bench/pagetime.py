@@ -31,7 +31,7 @@ from browser import (  # noqa: E402 - the test harness's routing helpers
     cdn_files,
     is_tile_url,
 )
-from mapgen import assets  # noqa: E402
+from mapgen.page import assets  # noqa: E402
 
 PROBE = """
 (() => {

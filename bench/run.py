@@ -104,7 +104,7 @@ def mapgen_command() -> list[str]:
 
 
 def build(csv: Path, out: Path, page_cache: Path) -> Run:
-    """``mapgen build`` with the benchmark's own page cache (see mapgen.pagecache)."""
+    """``mapgen build`` with the benchmark's own page cache (see mapgen.page.cache)."""
     return run_process(mapgen_command() + ["build", "--offline", str(csv), "-o", str(out)], cwd=csv.parent,
                        env={**os.environ, "MAPGEN_PAGE_CACHE": str(page_cache)})
 

@@ -26,7 +26,9 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import mapgen.cli  # noqa: E402,F401 - timed with the modules a build imports
-from mapgen import export, pagecache, payload, pipeline, read, validate  # noqa: E402
+from mapgen import pipeline, read, validate  # noqa: E402
+from mapgen.export import geojson  # noqa: E402
+from mapgen.page import cache as pagecache, data as payload  # noqa: E402
 from mapgen.atomic import OutputSet  # noqa: E402
 from mapgen.config import load_config  # noqa: E402
 
@@ -73,7 +75,7 @@ def steps(csv: Path, out: Path) -> list[tuple[str, float, str]]:
     pagecache.page_parts(b"{}", **kwargs)  # fill the page cache, as a first build does
     page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(data_json, **kwargs))
     geojson = step("places.geojson", "each repeated part (place, tags, date, source) encoded once",
-                   lambda: export.geojson_parts(ds, offmap))
+                   lambda: geojson.geojson_parts(ds, offmap))
 
     def write() -> None:
         with OutputSet() as outputs:

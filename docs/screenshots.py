@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 import mapgen  # noqa: E402
 from browser import CHROMIUM, CHROMIUM_ARGS, MapPage, open_map  # noqa: E402
-from mapgen import assets  # noqa: E402
+from mapgen.page import assets  # noqa: E402
 
 DESKTOP = (1280, 800)
 PHONE = (375, 667)

@@ -1,33 +1,54 @@
 """mapgen: turn places mentioned in news reports into an interactive incident map.
 
-Library use (the CLI does the same)::
+Every command is also a function (the CLI only parses, calls and prints)::
 
     import mapgen
-    result = mapgen.build("places.csv", "output")
-    result.map          # the folium map; displays itself in a notebook
-    ds = mapgen.load("places.csv")   # checked data, raises mapgen.DataError
+    result = mapgen.build("places.csv", "output")   # mapgen build
+    result.map                                       # the folium map; displays itself in a notebook
+    ds = mapgen.load("places.csv")                   # mapgen validate: checked data, or mapgen.DataError
+    run = mapgen.geocode_csv("places.csv", write=True)  # mapgen geocode --write
+    mapgen.import_acled("export.csv", "places.csv")  # mapgen import-acled
+    mapgen.append_rows("places.csv", rows)           # what extract --append and import-acled --append do
+
+The modules follow the pipeline: :mod:`mapgen.read` → :mod:`mapgen.validate`
+→ :mod:`mapgen.geocode` → :mod:`mapgen.page` and :mod:`mapgen.export`, run
+by :mod:`mapgen.pipeline`; :mod:`mapgen.edit` changes ``places.csv`` in place.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from .errors import ConfigError, DataError, GeocodingError, MapgenError, OutputError, Problem
 
 __version__ = "0.1.0"
-__all__ = ["build", "load", "MapgenError", "DataError", "ConfigError", "GeocodingError",
-           "OutputError", "Problem", "__version__"]
+
+#: Public functions, imported when first used (pandas and folium are slow to import).
+_LAZY = {
+    "build": "mapgen.pipeline:build",
+    "load": "mapgen.validate:load",
+    "geocode_csv": "mapgen.geocode.command:geocode_csv",
+    "import_acled": "mapgen.acled:import_acled",
+    "extract_file": "mapgen.extract:extract_file",
+    "append_rows": "mapgen.edit:append_rows",
+    "fill_coordinates": "mapgen.edit:fill_coordinates",
+    "watch": "mapgen.serve.watch:run",
+    "fetch_assets": "mapgen.page.assets:fetch",
+}
+
+__all__ = [*_LAZY, "MapgenError", "DataError", "ConfigError", "GeocodingError", "OutputError", "Problem",
+           "__version__"]
 
 
-def build(*args: Any, **kwargs: Any):  # noqa: ANN201 - see mapgen.pipeline.build
-    """Build the map; see :func:`mapgen.pipeline.build`."""
-    from .pipeline import build as _build
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mapgen' has no attribute {name!r}")
+    module, _, attribute = _LAZY[name].partition(":")
+    value = getattr(import_module(module), attribute)
+    globals()[name] = value
+    return value
 
-    return _build(*args, **kwargs)
 
-
-def load(*args: Any, **kwargs: Any):  # noqa: ANN201 - see mapgen.validate.load
-    """Read and check a places CSV; see :func:`mapgen.validate.load`."""
-    from .validate import load as _load
-
-    return _load(*args, **kwargs)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
+from .columns import names
 from .errors import DataError, MapgenError, Problem
-from .read import COLUMNS, decode
+from .read import decode, records
 from .taxonomy import load_taxonomy
 
 #: Columns of an ACLED export, in the order of the current layout.
@@ -38,7 +39,8 @@ ACLED_COLUMNS = (
     "fatalities", "tags", "timestamp",
 )
 REQUIRED = ("event_id_cnty", "event_date", "location", "latitude", "longitude")
-OUTPUT_COLUMNS = COLUMNS + ("fatalities", "event_id")
+#: Our columns in a new file, with the ACLED values we carry.
+OUTPUT_COLUMNS = names(optional=False) + ("fatalities", "event_id")
 GEO_PRECISION = {"1": "exact", "2": "approximate", "3": "city"}
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 _COARSER = ("exact", "approximate", "city")
@@ -116,15 +118,6 @@ def tag_for(sub_event_type: str, event_type: str) -> str | None:
     return both[0] if len(both) == 1 else None
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    previous = 0
-    for record in reader:
-        start, previous = previous + 1, reader.line_num
-        if record and any(c.strip() for c in record):
-            yield start, record
-
-
 def read_events(path: str | Path, encoding: str | None = None) -> list[Event]:
     """Read and check an ACLED export; raise :class:`DataError` listing every bad row."""
     path = Path(path)
@@ -134,9 +127,9 @@ def read_events(path: str | Path, encoding: str | None = None) -> list[Event]:
     except OSError as exc:
         raise MapgenError(f"cannot read {path}: {exc.strerror}.") from None
     text, _ = decode(data, path, encoding)
-    records = _records(text)
+    rows = records(text)
     try:
-        header_line, header = next(records)
+        header_line, header = next(rows)
     except (StopIteration, csv.Error):
         raise DataError([Problem(where, 0, None, None,
                                  "is empty or not a CSV file; expected an ACLED export.")]) from None
@@ -150,7 +143,7 @@ def read_events(path: str | Path, encoding: str | None = None) -> list[Event]:
     events: list[Event] = []
     problems: list[Problem] = []
     try:
-        for line, record in records:
+        for line, record in rows:
             def cell(name: str) -> str:
                 k = col.get(name)
                 return record[k].strip() if k is not None and k < len(record) else ""
@@ -310,11 +303,11 @@ def import_acled(export: str | Path, out: str | Path = "places.csv", *, append: 
     Without ``append``, ``out`` must not exist yet; it is written with our
     columns plus ``fatalities`` and ``event_id``. With ``append`` the events
     are added to ``out`` in its own format (see
-    :func:`mapgen.formats.append_rows`), skipping events already there.
+    :func:`mapgen.edit.append_rows`), skipping events already there.
     The result is checked like ``mapgen validate`` before it is written.
     """
     from .atomic import write_atomic
-    from .formats import append_rows
+    from .edit import append_rows
     from .read import parse_text, read_table
     from .validate import validate
 

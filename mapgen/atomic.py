@@ -6,23 +6,18 @@ assets. The bytes go to a temporary file in the same folder, are flushed to
 disk, and the temporary file is renamed over the old one.
 
 :class:`OutputSet` writes several files as one: all of them to temporary files
-first, renamed only when every one is complete. It can compute some of them
-in a second process while this one works on the others, which on a machine
-with two cores takes about 0.2 s off a build of 100,000 incidents (2.4 s).
+first, renamed only when every one is complete.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import tempfile
-import threading
-import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Callable, Mapping, Sequence, Union
+from typing import BinaryIO, Sequence, Union
 
-from .errors import MapgenError, OutputError
+from .errors import OutputError
 
 #: What a file is made of: text (written as UTF-8), bytes, or pieces of bytes
 #: in order (written as they are: no copy of the whole file is made in memory).
@@ -52,11 +47,6 @@ def write_atomic(path: str | Path, data: Data, *, user_file: bool = False) -> No
         raise
 
 
-def can_fork() -> bool:
-    """Whether a second process can safely be forked from this one (POSIX, one thread)."""
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
 class OutputSet:
     """Files written together; use as a context manager.
 
@@ -66,7 +56,6 @@ class OutputSet:
 
     def __init__(self) -> None:
         self._temps: dict[Path, Path] = {}
-        self._children: list[tuple[int, int]] = []  # (pid, end of the pipe it reports on)
 
     def __enter__(self) -> OutputSet:
         return self
@@ -84,60 +73,8 @@ class OutputSet:
         self._temps[path] = tmp = _reserve(path)
         _fill(tmp, data, path)
 
-    def write_in_background(self, jobs: Mapping[Path, Callable[[], Data]], *, fork: bool = True) -> None:
-        """Compute ``jobs[path]()`` and write it for each path, in a forked process if ``fork``.
-
-        The child starts with a copy of this process's memory, so a job may use
-        any data already loaded. Without ``fork`` (or where forking is not
-        safe) the jobs run here and now. Their failures surface at the commit.
-        """
-        if not jobs:
-            return
-        if not (fork and can_fork()):
-            for path, job in jobs.items():
-                self.write(path, job())
-            return
-        targets = {path: _destination(Path(path)) for path in jobs}
-        temps = {target: _reserve(target) for target in targets.values()}
-
-        def work() -> None:
-            for path, job in jobs.items():
-                _fill(temps[targets[path]], job(), targets[path])
-
-        self._spawn(temps, work)
-
-    def _spawn(self, temps: dict[Path, Path], work: Callable[[], None]) -> None:
-        """Fork a process that runs ``work`` and reports how it ended on a pipe."""
-        self._temps.update(temps)
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: work, report, and leave without running the parent's cleanup
-            status, message = 0, ""
-            try:
-                os.close(read_end)
-                for _, end in self._children:
-                    os.close(end)
-                work()
-            except MapgenError as exc:
-                status, message = 1, str(exc)
-            except BaseException:  # a bug: the parent shows its traceback
-                status, message = 2, traceback.format_exc()
-            try:
-                data = message.encode("utf-8", "replace")
-                while data:
-                    data = data[os.write(write_end, data):]
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self._children.append((pid, read_end))
-
     def commit(self) -> None:
-        """Wait for background jobs, then rename every file into place."""
-        try:
-            self._wait()
-        except BaseException:
-            self.discard()
-            raise
+        """Rename every file into place."""
         pending = list(self._temps.items())
         try:
             for path, tmp in pending:
@@ -147,31 +84,10 @@ class OutputSet:
             self.discard()
 
     def discard(self) -> None:
-        """Stop background jobs and remove every temporary file; the old files stay."""
-        while self._children:
-            pid, read_end = self._children.pop()
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            os.close(read_end)
+        """Remove every temporary file; the old files stay."""
         for tmp in self._temps.values():
             tmp.unlink(missing_ok=True)
         self._temps.clear()
-
-    def _wait(self) -> None:
-        while self._children:
-            pid, read_end = self._children[0]
-            with os.fdopen(read_end, "rb") as pipe:  # read to the end first: a long message must not block the child
-                message = pipe.read().decode("utf-8", "replace")
-            self._children.pop(0)
-            _, status = os.waitpid(pid, 0)
-            code = os.waitstatus_to_exitcode(status)
-            if code == 1:
-                raise MapgenError(message)
-            if code != 0:
-                raise RuntimeError(f"a process writing outputs failed (exit status {code}):\n{message}")
 
 
 def _destination(path: Path) -> Path:

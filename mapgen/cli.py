@@ -15,6 +15,7 @@ from typing import Any, Callable, NoReturn
 import click
 
 from .errors import MapgenError
+from .export import FORMATS, chosen
 
 CSV_ARG = click.argument("csv", default="places.csv", type=click.Path(dir_okay=False, path_type=Path))
 ENCODING_OPT = click.option("--encoding", default=None, metavar="NAME",
@@ -80,9 +81,11 @@ def cli() -> None:
               help="Language of the map's interface (default: mapgen.toml, else en).")
 @click.option("--self-contained", is_flag=True,
               help="Inline every script, style and font so the map opens with no internet (except map tiles).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "geojson", "kml", "csv"]),
-              help="Also write places.kml (Google Earth) or places.csv (places with coordinates and "
-                   "sources); repeatable. map.html and places.geojson are always written.")
+@click.option("--format", "formats", multiple=True, metavar="NAME", type=click.Choice(list(FORMATS)),
+              help="Also write " + "; ".join(f"{f.name}: {f.filename}, {f.help}" for f in FORMATS.values()
+                                             if not f.always)
+                   + " (repeatable). " + " and ".join(f.filename for f in FORMATS.values() if f.always)
+                   + " are always written.")
 @click.option("--accept-flagged", is_flag=True,
               help="Map geocoding results that fall outside the dataset's area (check them first).")
 @geocoder_options
@@ -98,7 +101,7 @@ def build(csv: Path, out_dir: Path, offline: bool, open_browser: bool, lang: str
                        encoding=encoding, open_browser=open_browser, accept_flagged=accept_flagged,
                        geocoder_options={"service": service, "nominatim_url": nominatim_url,
                                          "user_agent": user_agent, "timeout": timeout},
-                       formats=tuple(dict.fromkeys(("html", "geojson") + formats)))
+                       formats=tuple(f.name for f in chosen(formats)))
     for note in result.notes:
         click.echo(f"Check: {note}", err=True)
     click.echo(summary_line(result))
@@ -129,7 +132,7 @@ def assets() -> None:
 @friendly_errors
 def assets_fetch() -> None:
     """Download the pinned packages from the npm registry once and verify their hashes."""
-    from . import assets as lib
+    from .page import assets as lib
 
     written = lib.fetch()
     click.echo(f"{len(written)} files fetched and verified into {lib.cache_dir()}"
@@ -181,7 +184,7 @@ def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str |
                     encoding: str | None) -> None:
     """Find coordinates for places without lat/lon and save them in geocache.csv."""
     from .errors import GeocodingError
-    from .writeback import failure_message, geocode_csv, review_table, summary_lines
+    from .geocode.command import failure_message, geocode_csv, review_table, summary_lines
 
     run = geocode_csv(csv, offline=offline, service=service, nominatim_url=nominatim_url,
                       user_agent=user_agent, timeout=timeout, accept_flagged=accept_flagged,
@@ -211,7 +214,7 @@ def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: b
     """Serve the map on 127.0.0.1 and rebuild it each time CSV is saved; Ctrl-C stops."""
     import webbrowser
 
-    from .watch import run
+    from .serve.watch import run
 
     run(csv, out_dir, port=port, opener=None if no_open else webbrowser.open,
         echo=lambda message, is_error=False: click.echo(message, err=is_error), offline=offline, lang=lang,

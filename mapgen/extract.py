@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import MapgenError
-from .read import COLUMNS
+from .columns import names
 from .wordmatch import Matcher, fold, sentences, tokens
 
 __all__ = ["extract", "extract_file", "known_places", "rows_csv", "sentences", "Candidate", "KnownPlaces"]
 
 #: Extra columns of the candidate CSV printed by ``mapgen extract``.
-CANDIDATE_COLUMNS = COLUMNS + ("mention", "start", "end", "cues")
+CANDIDATE_COLUMNS = names(optional=False) + ("mention", "start", "end", "cues")
 DEFAULT_MIN_POPULATION = 100_000
 
 
@@ -263,10 +263,10 @@ def extract_file(article: str | Path, csv_path: str | Path = "places.csv", *, ap
     """Candidate rows of the report ``article`` against the places of ``csv_path``.
 
     With ``append`` the rows not yet in ``csv_path`` are added to it (see
-    :func:`mapgen.formats.append_rows`). Returns the rows and how many were added.
+    :func:`mapgen.edit.append_rows`). Returns the rows and how many were added.
     """
     from .config import load_config
-    from .formats import append_rows
+    from .edit import append_rows
 
     article, csv_path = Path(article), Path(csv_path)
     if date:

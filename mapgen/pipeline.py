@@ -8,15 +8,12 @@ atomically, so a run that fails leaves the last good map in place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from .config import LANGS, load_config
 from .dataset import DEFAULT_RADIUS_M, Dataset
 from .errors import DataError, MapgenError, Problem
-
-OUTPUT_FORMATS = ("html", "geojson")
 
 
 @dataclass
@@ -37,7 +34,9 @@ class BuildResult:
     @property
     def map(self) -> Any:  # folium.Map
         if self._map is None:
-            self._map = _map(self.dataset, self.lang, self.self_contained)
+            from .page import make_map
+
+            self._map = make_map(self.dataset, self.lang, self.self_contained)
         return self._map
 
     def _repr_html_(self) -> str:  # shows the map in a notebook
@@ -65,7 +64,7 @@ def locate_places(
     from . import geocode  # imported only when needed: it loads geopy
 
     if geocoder is None and not offline and geocoder_options:
-        from .geocoders import make_geocoder
+        from .geocode.services import make_geocoder
 
         options = dict(geocoder_options)
         geocoder = make_geocoder(options.pop("service", "nominatim"), **options)
@@ -112,42 +111,40 @@ def build(
     self_contained: bool = False,
     geocoder: Any = None,
     encoding: str | None = None,
-    formats: tuple[str, ...] = OUTPUT_FORMATS,
+    formats: tuple[str, ...] | None = None,
     open_browser: bool = False,
     progress: Callable[..., Any] | None = None,
     accept_flagged: bool = False,
     geocoder_options: dict[str, Any] | None = None,
-    parallel: bool | None = None,
 ) -> BuildResult:
     """Build the incident map of ``csv_path``.
 
     Returns a :class:`BuildResult` whose ``.map`` is the folium map (it also
-    displays itself in a notebook). With ``out_dir`` set, writes
-    ``map.html`` and ``places.geojson`` there (plus other ``formats``).
-    Places without coordinates are located (see :func:`locate_places`); a
-    geocoding result outside the dataset's area is refused unless
-    ``accept_flagged``. ``geocoder`` (a geopy geocoder) or ``geocoder_options``
-    (``service``, ``nominatim_url``, ``user_agent``, ``timeout``; see
-    :func:`mapgen.geocoders.make_geocoder`) choose the service. Raises :class:`mapgen.errors.MapgenError` subclasses
+    displays itself in a notebook). With ``out_dir`` set, writes the files of
+    ``formats`` there (names from :data:`mapgen.export.FORMATS`; default:
+    ``map.html`` and ``places.geojson``). Places without coordinates are
+    located (see :func:`locate_places`); a geocoding result outside the
+    dataset's area is refused unless ``accept_flagged``. ``geocoder`` (a geopy
+    geocoder) or ``geocoder_options`` (``service``, ``nominatim_url``,
+    ``user_agent``, ``timeout``; see :func:`mapgen.geocode.services.make_geocoder`)
+    choose the service. Raises :class:`mapgen.errors.MapgenError` subclasses
     for bad input.
 
-    Files are written only when all of them are complete. Where the system
-    allows it, from :data:`PARALLEL_FROM` incidents on, the exports are
-    written by a second process while this one makes the page;
-    ``parallel=False`` does all of it here, ``parallel=True`` always forks.
-    The bytes are the same either way. The page around the data comes from
-    :mod:`mapgen.pagecache` when it has it.
+    Files are written only when all of them are complete, each atomically. The
+    page around the data comes from :mod:`mapgen.page.cache` when it has it.
     """
     from .atomic import OutputSet
+    from .export import FORMATS, Target, chosen
 
     csv_path = Path(csv_path)
     config = load_config(csv_path)
     lang = lang or config.lang
     if lang not in LANGS:
         raise MapgenError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}.")
-    unknown = [f for f in formats if f not in OUTPUT_FORMATS + ("kml", "csv")]
+    unknown = [f for f in formats or () if f not in FORMATS]
     if unknown:
-        raise MapgenError(f"unknown output format {unknown[0]!r}; use html, geojson, kml or csv.")
+        raise MapgenError(f"unknown output format {unknown[0]!r}; use {', '.join(FORMATS)}.")
+    wanted = chosen() if formats is None else [f for f in FORMATS.values() if f.name in formats]
     notes: list[str] = []
     if out_dir is None:
         ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
@@ -155,29 +152,24 @@ def build(
         return BuildResult(dataset=ds, notes=notes, lang=lang, self_contained=self_contained)
 
     out = Path(out_dir)
-    names = {"html": "map.html", "geojson": "places.geojson", "kml": "places.kml", "csv": "places.csv"}
-    files = [out / names[f] for f in ("html", "geojson", "kml", "csv") if f in formats]
+    files = [out / f.filename for f in wanted]
     if any(path.resolve() == csv_path.resolve() for path in files):
         raise MapgenError(f"the output folder {out} holds {csv_path.name}, which the export would "
                           "overwrite; choose another folder with -o.")
     with OutputSet() as outputs:
         ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
                       geocoder_options)
-        from .payload import offmap_mask
+        from .page.data import offmap_mask
 
         offmap = offmap_mask(ds)
         notes.extend(far_place_notes(ds, offmap))
-        # the exports need only the checked data: from PARALLEL_FROM incidents on, a second
-        # process writes them while this one makes the page
-        outputs.write_in_background({out / names[f]: partial(_export, f, ds, offmap)
-                                     for f in ("geojson", "kml", "csv") if f in formats},
-                                    fork=parallel or (parallel is None and len(ds.incidents) >= PARALLEL_FROM))
-        if "html" in formats:
-            outputs.write(out / "map.html", _page(ds, lang, self_contained, offmap))
-    if open_browser and "html" in formats:
+        target = Target(ds, offmap, lang, self_contained)
+        for fmt, path in zip(wanted, files):
+            outputs.write(path, fmt.write(target))
+    if open_browser and "html" in (f.name for f in wanted):
         import webbrowser
 
-        webbrowser.open((out / "map.html").resolve().as_uri())
+        webbrowser.open((out / FORMATS["html"].filename).resolve().as_uri())
     return BuildResult(dataset=ds, files=files, notes=notes, lang=lang, self_contained=self_contained)
 
 
@@ -236,37 +228,6 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
         notes.append(f"{row.place!r} (line {int(row.line)}): the coordinates typed in ({row.lat:g}, {row.lon:g}) "
                      f"are {away:,.0f} km from the other places, so it is listed beside the map, not on it.{hint}")
     return notes
-
-
-def _page(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> list[bytes]:
-    """``map.html`` in pieces; folium is imported only if the page cache lacks this page."""
-    from . import pagecache
-    from .payload import page_data, script_json
-
-    data = page_data(ds, lang, offmap)
-    return pagecache.page_parts(script_json(data), title=data["meta"]["title"], lang=lang, strings=data["i18n"],
-                                self_contained=self_contained, cache=pagecache.cache_dir())
-
-
-#: From this many incidents on, a build writes its exports in a second process.
-PARALLEL_FROM = 5_000
-
-
-def _map(ds: Dataset, lang: str, self_contained: bool) -> Any:
-    from .payload import page_data
-    from .render import make_map  # folium is imported only now, after the data has been checked
-
-    return make_map(page_data(ds, lang), self_contained=self_contained)
-
-
-def _export(fmt: str, ds: Dataset, offmap: Any) -> str | bytes | list[bytes]:
-    if fmt == "geojson":
-        from .export import geojson_parts
-
-        return geojson_parts(ds, offmap)
-    from . import formats
-
-    return formats.render(fmt, ds, offmap)
 
 
 def summary_line(result: BuildResult) -> str:

@@ -38,9 +38,9 @@ from playwright.sync_api import (
     WebSocketRoute,
 )
 
-from mapgen import assets
+from mapgen.page import assets
 from mapgen.dataset import Dataset
-from mapgen.payload import offmap_mask
+from mapgen.page.data import offmap_mask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"

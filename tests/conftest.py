@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 import mapgen
 from browser import CHROMIUM, CHROMIUM_ARGS, MapPage, open_map, save_screenshot
-from mapgen import assets
+from mapgen.page import assets
 from mapgen.cli import cli
 from mapgen.dataset import Dataset
 from nominatim_server import only_localhost
@@ -97,7 +97,7 @@ def mapgen_cli() -> Callable[..., Result]:
 
 @pytest.fixture(scope="session", autouse=True)
 def page_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A page cache of this session's own (mapgen.pagecache), inherited by ``mapgen`` subprocesses.
+    """A page cache of this session's own (mapgen.page.cache), inherited by ``mapgen`` subprocesses.
 
     The first build of each page renders it with folium; later ones reuse it,
     so the browser tests check the pages users get on their second build too.

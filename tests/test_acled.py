@@ -78,7 +78,7 @@ def test_import_maps_acled_columns_to_ours(mapgen_cli, export, tmp_path):
     assert first["date"] == "2022-01-08" and first["date_precision"] == "day"
     assert first["tags"] == ["casualties"]  # Attack -> casualties (and 2 dead)
     assert first["summary"] == "Security forces shot at a car; 2 people were killed.\nSecond line."
-    assert first["source"] == "Wire A; Wire B" and first["fatalities"] == "2"
+    assert first["source"] == "Wire A; Wire B" and first["fatalities"] == 2
     assert first["status"] == "reported"
     assert inc.loc["KAZ2", "date_precision"] == "week" and inc.loc["KAZ2", "tags"] == ["protest"]
     assert inc.loc["KAZ3", "tags"] == ["arson"] and inc.loc["KAZ3", "date_precision"] == "month"

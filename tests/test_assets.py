@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mapgen import assets
-from mapgen.assets import AssetError
+from mapgen.page import assets
+from mapgen.page.assets import AssetError
 
 FA_FAMILY = "Font Awesome 6 Free"
 

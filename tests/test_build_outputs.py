@@ -1,13 +1,13 @@
 """The files of a build: the same bytes however they are made, and none half-made.
 
 A build may take the page around the data from the page cache
-(mapgen.pagecache) and may write its exports in a second process; neither may
-change a byte of what users get. A build that fails in either leaves the last
-good files and no temporary files.
+(mapgen.page.cache); that may not change a byte of what users get. A build
+that fails while writing leaves the last good files and no temporary files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -17,8 +17,8 @@ import pytest
 
 import mapgen
 from bench_data import synth
-from mapgen import pagecache
-from mapgen.payload import interface_strings
+from mapgen.page import cache as pagecache
+from mapgen.page.data import interface_strings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +29,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def folium_page(csv: Path, lang: str = "en") -> bytes:
     """map.html rendered by folium from start to end, no cache involved."""
-    from mapgen.payload import page_data, to_script_json
+    from mapgen.page.data import page_data, to_script_json
 
     data = page_data(mapgen.load(csv), lang)
     return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang,
@@ -98,71 +98,34 @@ def export_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 ALL_FORMATS = ("html", "geojson", "kml", "csv")
 
-#: A build in a fresh interpreter (one thread, so it may fork), optionally with a failing KML export.
-BUILD_SCRIPT = """
-import sys
-import mapgen
-from mapgen import atomic, pipeline
 
-csv, out, parallel, failure = sys.argv[1:]
-assert atomic.can_fork()
-real_export = pipeline._export
-
-def export(fmt, ds, offmap):
-    if fmt == "kml" and failure == "mistake":
-        raise mapgen.MapgenError("cannot write the KML: disk quota exceeded.")
-    if fmt == "kml" and failure == "bug":
-        1 / 0
-    return real_export(fmt, ds, offmap)
-
-pipeline._export = export
-try:
-    mapgen.build(csv, out, offline=True, formats=("html", "geojson", "kml", "csv"), parallel=parallel == "yes")
-except mapgen.MapgenError as exc:
-    print("MapgenError:", exc)
-"""
-
-
-def build_in_fresh_process(csv: Path, out: Path, parallel: bool, failure: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(csv), str(out), "yes" if parallel else "no",
-                           failure], capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="exports are written in a second process only where fork exists")
-def test_exports_written_in_a_second_process_are_the_same_bytes(export_csv: Path, tmp_path: Path) -> None:
-    for parallel in (False, True):
-        proc = build_in_fresh_process(export_csv, tmp_path / f"parallel-{parallel}", parallel)
-        assert proc.returncode == 0 and not proc.stdout, proc.stdout + proc.stderr
-    here, forked = files_of(tmp_path / "parallel-False"), files_of(tmp_path / "parallel-True")
-    assert sorted(here) == ["map.html", "places.csv", "places.geojson", "places.kml"]
-    assert here == forked
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="exports are written in a second process only where fork exists")
 @pytest.mark.parametrize("failure", ["mistake", "bug"])
-def test_a_failed_export_in_the_second_process_leaves_the_last_good_files(
-        export_csv: Path, tmp_path: Path, failure: str) -> None:
+def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    from mapgen.export import FORMATS
+
     out = tmp_path / "out"
     mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
     before = files_of(out)
     edited = tmp_path / "edited.csv"
     edited.write_text(export_csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
-    proc = build_in_fresh_process(edited, out, parallel=True, failure=failure)
-    if failure == "mistake":  # a user's problem: the message, as the CLI shows it
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.strip() == "MapgenError: cannot write the KML: disk quota exceeded."
-    else:  # a bug: the second process's traceback reaches the first
-        assert proc.returncode == 1
-        assert "a process writing outputs failed" in proc.stderr
-        assert "ZeroDivisionError: division by zero" in proc.stderr
-    assert files_of(out) == before
+
+    def broken(target):
+        if failure == "mistake":
+            raise mapgen.MapgenError("cannot write the KML: disk quota exceeded.")
+        return 1 / 0
+
+    monkeypatch.setitem(FORMATS, "kml", dataclasses.replace(FORMATS["kml"], write=broken))
+    with pytest.raises(mapgen.MapgenError if failure == "mistake" else ZeroDivisionError):
+        mapgen.build(edited, out, offline=True, formats=ALL_FORMATS)
+    assert files_of(out) == before  # nothing half-written, no temporary files left
 
 
 def test_text_that_needs_escaping_comes_out_as_python_json_writes_it(tmp_path: Path) -> None:
     """The GeoJSON is byte for byte json.dumps' text; the page's data parses back to the same values."""
     import json
 
-    from mapgen.payload import page_data
+    from mapgen.page.data import page_data
 
     cells = ['Quote " and \\ backslash', "Tab\tand \x01 control", "Line\u2028separator",
              "</script><!-- ${x} `", "Алматы 😀 émigré", "&amp; <b>"]

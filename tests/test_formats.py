@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mapgen.cli import cli
-from mapgen.formats import append_rows
+from mapgen.edit import append_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 KML = "{http://www.opengis.net/kml/2.2}"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mapgen.errors import DataError
-from mapgen.geocache import CacheEntry, GeoCache, cache_key, normalise_query
-from mapgen.writeback import geocode_csv
+from mapgen.geocode.cache import CacheEntry, GeoCache, cache_key, normalise_query
+from mapgen.geocode.command import geocode_csv
 from nominatim_server import FakeTime, NominatimServer, ProgressRecorder
 
 

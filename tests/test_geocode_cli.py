@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from mapgen.cli import cli
 from mapgen.errors import DataError
-from mapgen.writeback import write_back
+from mapgen.edit import fill_coordinates as write_back
 from nominatim_server import NominatimServer
 
 
@@ -155,7 +155,7 @@ def test_write_back_needs_lat_and_lon_columns(tmp_path):
 def test_a_failed_run_mentions_the_cache_only_when_something_was_saved(tmp_path):
     from types import SimpleNamespace
 
-    from mapgen.writeback import failure_message
+    from mapgen.geocode.command import failure_message
 
     query = SimpleNamespace(line=2)
     report = SimpleNamespace(failures={"Bakery": "no answer"}, queries={"Bakery": query}, requests=4)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mapgen.geocache import CacheEntry, GeoCache
-from mapgen.geocode import Query, locate
-from mapgen.gazetteer import default_gazetteer
+from mapgen.geocode.cache import CacheEntry, GeoCache
+from mapgen.geocode.locate import Query, locate
+from mapgen.geocode.gazetteer import default_gazetteer
 
 
 @pytest.fixture(scope="module")

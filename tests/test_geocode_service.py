@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from mapgen.errors import GeocodingError
-from mapgen.geocache import GeoCache
-from mapgen.geocode import Location, Query, locate
-from mapgen.geocoders import DEFAULT_USER_AGENT, Policy, make_geocoder, resolve_user_agent, service_label
+from mapgen.geocode.cache import GeoCache
+from mapgen.geocode.locate import Location, Query, locate
+from mapgen.geocode.services import DEFAULT_USER_AGENT, Policy, make_geocoder, resolve_user_agent, service_label
 from nominatim_server import AKTAU, MOSCOW, FakeTime, Hang, Hit, Malformed, NominatimServer, \
     ProgressRecorder, Status
 

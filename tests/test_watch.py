@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from mapgen.watch import LiveMap
+from mapgen.serve.watch import LiveMap
 
 HEADER = "place,lat,lon,precision,incidents,date,status,summary,source\n"
 ROWS = (

@@ -8,24 +8,25 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .dataset import Dataset
-from .payload import by_identity, finite_coordinates
-from .taxonomy import load_taxonomy
+from ..dataset import Dataset
+from ..page.data import by_identity, finite_coordinates
+from ..taxonomy import load_taxonomy
+from .common import carried_columns, plain
 
 
 def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     """An RFC 7946 FeatureCollection with one Point feature per incident: UTF-8, in pieces.
 
     Joined, the pieces are the file; :func:`mapgen.atomic.write_atomic` writes
-    them as they are, so 100,000 incidents are not also held as one 65 MB string.
+    them as they are, so a large dataset is not also held as one string.
 
     Properties carry everything known about the incident and its place, so a
     GIS user can filter by tag, date or status without the map.
 
     The bytes equal ``json.dumps(collection, ensure_ascii=False,
     separators=(",", ":")).encode()`` of the features, but the parts that
-    repeat (a place, a set of tags, a date, a source) are encoded once:
-    100,000 incidents take well under a second.
+    repeat (a place, a set of tags, a date, a source) are encoded once.
+    Carried columns the GeoJSON shows (``fatalities``…) follow ``url``.
     """
     taxonomy = load_taxonomy()
     places, incidents = ds.places, ds.incidents
@@ -43,7 +44,10 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     tails = [
         b',"precision":' + orjson.dumps(precision) + b',"uncertainty_m":' + orjson.dumps(radius[p])
         + b',"aliases":' + orjson.dumps(aliases) + b',"location_source":' + orjson.dumps(loc)
-        + b',"off_map":' + orjson.dumps(offmap_list[p]) + b',"csv_line":'
+        + b',"off_map":' + orjson.dumps(offmap_list[p])
+        + b"".join(b',"' + c.name.encode() + b'":' + orjson.dumps(plain(c, places[c.name].iat[p]))
+                   for c in carried_columns(ds, "geojson") if c.level == "place")
+        + b',"csv_line":'
         for p, (precision, aliases, loc) in enumerate(
             zip(places["precision"].tolist(), places["aliases"].tolist(), places["loc_source"].tolist()))
     ]
@@ -65,6 +69,8 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
         [b',"summary":' + orjson.dumps(text) for text in incidents["summary"].tolist()],
         _column(incidents["source"], lambda d: b',"source":' + orjson.dumps(d)),
         _column(incidents["url"], lambda d: b',"url":' + orjson.dumps(d or None)),
+        *(_column(incidents[c.name], lambda d, c=c: b',"' + c.name.encode() + b'":' + orjson.dumps(plain(c, d)))
+          for c in carried_columns(ds, "geojson") if c.level == "incident"),
         [tails[p] for p in place_idx],
         closes,
     )

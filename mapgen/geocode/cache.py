@@ -26,8 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .atomic import write_atomic
-from .errors import DataError, Problem
+from ..atomic import write_atomic
+from ..errors import DataError, Problem
 
 CACHE_NAME = "geocache.csv"
 

@@ -5,7 +5,7 @@
 1. the coordinates typed into the CSV (``manual``; they always win);
 2. an earlier answer from ``geocache.csv`` for the same service, query,
    country codes and viewbox (``cache``);
-3. online: the geocoding service, politely (see :mod:`mapgen.geocoders`), each
+3. online: the geocoding service, politely (see :mod:`mapgen.geocode.services`), each
    answer saved to the cache at once;
    offline: the GeoNames gazetteer for city and country names (``gazetteer``).
 
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
-from . import geo
-from .geocache import CACHE_NAME, CacheEntry, GeoCache, cache_key
-from .geocoders import Failure, Policy, Requester, bias_kwargs, describe, make_geocoder, service_label
+from .. import geo
+from .cache import CACHE_NAME, CacheEntry, GeoCache, cache_key
 from .gazetteer import Gazetteer, default_gazetteer
+from .services import Failure, Policy, Requester, bias_kwargs, describe, make_geocoder, service_label
 
 PRECISIONS = ("exact", "approximate", "city", "country")  # finest first
 FAR_FACTOR = 5.0     # far-from-others: farther than 5x the median distance from the centre ...

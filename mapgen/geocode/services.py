@@ -28,7 +28,7 @@ from geopy.adapters import AdapterHTTPError, RequestsAdapter
 from geopy.geocoders import SERVICE_TO_GEOCODER, Nominatim, get_geocoder_for_service
 from geopy.point import Point
 
-from .errors import GeocodingError
+from ..errors import GeocodingError
 
 #: Identifies the tool; Nominatim's policy asks heavy users to add a contact (--user-agent).
 DEFAULT_USER_AGENT = "mapgen/0.1 (incident-map generator; set MAPGEN_USER_AGENT to add your contact)"

@@ -29,8 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .atomic import write_atomic
-from .errors import MapgenError as _BaseError
+from ..atomic import write_atomic
+from ..errors import MapgenError as _BaseError
 
 __all__ = [
     "Asset",
@@ -50,7 +50,7 @@ __all__ = [
 
 REGISTRY = "https://registry.npmjs.org"
 CDN = "https://cdn.jsdelivr.net/npm"
-MANIFEST = Path(__file__).with_name("data") / "assets.json"
+MANIFEST = Path(__file__).parents[1] / "data" / "assets.json"
 FETCH_HINT = "run `mapgen assets fetch` (or `python -m mapgen.assets fetch`)"
 
 _MIME = {

@@ -23,8 +23,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .atomic import write_atomic
-from .errors import OutputError
+from ..atomic import write_atomic
+from ..errors import OutputError
 
 #: Where the data goes in a cached page. It cannot occur in the data JSON
 #: (JSON writes control characters as ``\\u0000``).
@@ -116,7 +116,7 @@ def _code_digest() -> str:
     their version numbers would cost more than this saves.
     """
     digest = hashlib.sha256()
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]  # all of mapgen
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".js", ".css", ".json", ".csv", ".txt"):
             digest.update(f"{path.relative_to(package)}\0".encode())

@@ -18,9 +18,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
-from .geo import far_from_others
-from .taxonomy import load_taxonomy
+from ..dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
+from ..geo import far_from_others
+from ..taxonomy import load_taxonomy
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _ICON = re.compile(r"[a-z0-9-]+")

@@ -20,7 +20,7 @@ import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
 
 from . import assets
-from .payload import interface_strings, to_script_json
+from .data import interface_strings, to_script_json
 
 MAX_ZOOM = 18
 

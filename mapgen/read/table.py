@@ -1,9 +1,9 @@
-"""Reading a places CSV into rows with line numbers.
+"""Reading a places CSV into a table of strings with line numbers.
 
-This module only turns bytes into a table of strings; :mod:`mapgen.validate`
-checks the values. It accepts what is unambiguous (a UTF-8 byte-order mark,
-UTF-16 with a BOM, ``;`` or tab as the delimiter from a German Excel,
-``Place`` for ``place``) and reports the rest with the line to fix.
+This module only turns bytes into cells; :mod:`mapgen.validate` checks the
+values. It accepts what is unambiguous (a UTF-8 byte-order mark, UTF-16 with
+a BOM, ``;``, tab or ``|`` as the delimiter, ``Place`` for ``place``; see
+:mod:`mapgen.read.layout`) and reports the rest with the line to fix.
 """
 
 from __future__ import annotations
@@ -20,41 +20,12 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, Problem
-
-#: Columns of the data model, in the order a new file gets them.
-COLUMNS = (
-    "place", "address", "lat", "lon", "precision", "incidents", "date",
-    "date_precision", "status", "summary", "source", "url", "aliases",
-)
-#: Optional extra columns mapgen understands.
-EXTRA_COLUMNS = ("radius_m", "fatalities", "event_id")
-REQUIRED = ("place",)
-
-#: Column names other tools and languages use for ours: a header that has one
-#: of these but not our name is an error, so no data is silently left unread.
-OTHER_NAMES = {
-    "place": ("name", "location", "ort", "place name", "placename"),
-    "address": ("adresse", "query", "geocode"),
-    "lat": ("latitude", "breite", "breitengrad", "y"),
-    "lon": ("longitude", "long", "lng", "länge", "laenge", "längengrad", "x"),
-    "precision": ("geo_precision", "genauigkeit"),
-    "incidents": ("incident", "tags", "tag", "type", "types", "incident type", "incident_type", "event type"),
-    "date": ("datum", "event_date", "day"),
-    "status": ("verification", "verified"),
-    "summary": ("notes", "description", "beschreibung", "text", "what happened"),
-    "source": ("sources", "quelle", "publisher"),
-    "url": ("link", "links", "source url", "source_url"),
-    "aliases": ("alias", "other names", "alternate names"),
-}
+from ..columns import names, other_names
+from ..errors import DataError, Problem
+from .layout import decode, sniff_delimiter
 
 #: Characters that ``str.splitlines`` breaks at but CSV does not.
 _OTHER_LINE_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-
-ENCODING_HINT = (
-    "Save the file as UTF-8 (Excel: 'Save As' > 'CSV UTF-8'; LibreOffice: character set "
-    "'Unicode (UTF-8)'), or name its encoding with --encoding (e.g. --encoding cp1252)."
-)
 
 
 @dataclass(frozen=True)
@@ -66,53 +37,6 @@ class RawTable:
     lines: list[int]  # lines[i] is the file line where row i starts
     delimiter: str
     encoding: str
-
-
-def decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """Decode file bytes to text; return (text, encoding name)."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):  # zip (xlsx, ods); old xls
-        raise DataError([Problem(str(path), 0, None, None,
-                                 "is a spreadsheet workbook (Excel or LibreOffice), not a CSV file. Save it "
-                                 "as CSV: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice 'Text CSV' "
-                                 "with UTF-8.")])
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except LookupError:
-            raise DataError([Problem(str(path), 0, None, None, f"unknown encoding {encoding!r}.")]) from None
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise DataError(
-                [Problem(str(path), line, None, None, f"cannot be read as {encoding}: {exc.reason}.")]
-            ) from None
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start:exc.start + 1].hex()
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line_end = data.find(b"\n", exc.start)
-        line_bytes = data[line_start:line_end if line_end >= 0 else len(data)]
-        snippet = line_bytes[:80].decode("utf-8", "replace").strip()
-        msg = (
-            f"byte 0x{bad} in {snippet!r} is not UTF-8 "
-            f"(the file was probably saved as Windows-1252 or Latin-1). {ENCODING_HINT}"
-        )
-        raise DataError([Problem(str(path), line, None, None, msg)]) from None
-
-
-def sniff_delimiter(header: str) -> str:
-    """Pick the delimiter from the header line: the one that yields a 'place' column."""
-    for delim in (",", ";", "\t"):
-        cells = next(csv.reader([header], delimiter=delim), [])
-        if any(c.strip().lower() in REQUIRED for c in cells) and len(cells) > 1:
-            return delim
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
 def read_table(path: str | Path, encoding: str | None = None) -> RawTable:
@@ -174,9 +98,7 @@ def _parse_fast(data: bytes) -> tuple[pd.DataFrame, list[int], str] | None:
         frame, numbers = frame[~blank], numbers[~blank]
     frame = frame.reset_index(drop=True)
     frame.columns = header
-    for column in COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
+    _add_missing(frame)
     return frame, numbers.tolist(), delim
 
 
@@ -204,7 +126,7 @@ def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
         raise DataError(
             [Problem(where, 0, None, None,
                      "the file is empty. It needs a header row with at least the column 'place'; "
-                     f"the full set is: {', '.join(COLUMNS)}.")]
+                     f"the full set is: {', '.join(names(optional=False))}.")]
         )
     first_line = _first_line(text.lstrip("\r\n"))
     delim = sniff_delimiter(first_line)
@@ -255,10 +177,15 @@ def _parse_text(text: str, path: Path, encoding: str) -> RawTable:
     if problems:
         raise DataError(problems)
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
-    for column in COLUMNS:
-        if column not in frame.columns:
-            frame[column] = ""
+    _add_missing(frame)
     return RawTable(path=path, frame=frame, lines=lines, delimiter=delim, encoding=encoding)
+
+
+def _add_missing(frame: pd.DataFrame) -> None:
+    """Empty cells for every column of the data model the file does not have."""
+    for name in names(optional=False):
+        if name not in frame.columns:
+            frame[name] = ""
 
 
 #: ``str.strip`` of every cell of an object array, in one call.
@@ -321,33 +248,44 @@ def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
         previous_end = reader.line_num
 
 
+def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Each record of CSV text that has a non-blank cell, with the line on which it starts.
+
+    Raises ``csv.Error`` for text that is not CSV.
+    """
+    for start, record in _numbered(csv.reader(_lines(text), delimiter=delimiter)):
+        if "".join(record).strip():
+            yield start, record
+
+
 def _check_header(header: list[str], line: int, where: str) -> list[Problem]:
     if "event_id_cnty" in header and "event_type" in header:
         return [Problem(where, line, None, None, "this is an ACLED export, not a places file; convert it with "
                                                  "`mapgen import-acled FILE -o places.csv`.")]
     problems = []
     renames = {}  # our column -> the header's name for it
+    known = names()
     for name in header:
-        if not name or name in COLUMNS or name in EXTRA_COLUMNS:
+        if not name or name in known:
             continue
-        ours = next((c for c, others in OTHER_NAMES.items() if name in others), None)
+        ours = next((c for c, others in other_names().items() if name in others), None)
         if ours is None:
             import difflib  # only for a mistake's message
 
-            close = difflib.get_close_matches(name, COLUMNS, n=1, cutoff=0.8)
+            close = difflib.get_close_matches(name, names(optional=False), n=1, cutoff=0.8)
             ours = close[0] if close else None
         if ours is not None and ours not in header and ours not in renames:
             renames[ours] = name
             problems.append(Problem(where, line, None, None,
                                     f"the column {name!r} is not one mapgen reads, so its values would be "
                                     f"ignored; rename it to {ours!r} in the header."))
-    for column in REQUIRED:
-        if column not in header and column not in renames:
-            problems.append(Problem(
-                where, line, None, None,
-                f"the required column {column!r} is missing. The header is: {', '.join(header)}. "
-                f"Columns mapgen reads: {', '.join(COLUMNS)}.",
-            ))
+    required = "place"
+    if required not in header and required not in renames:
+        problems.append(Problem(
+            where, line, None, None,
+            f"the required column {required!r} is missing. The header is: {', '.join(header)}. "
+            f"Columns mapgen reads: {', '.join(names(optional=False))}.",
+        ))
     seen: set[str] = set()
     for name in header:
         if name and name in seen:
@@ -359,10 +297,3 @@ def _check_header(header: list[str], line: int, where: str) -> list[Problem]:
         problems.append(Problem(where, line, None, None,
                                 f"the column {have!r} is there but {lack!r} is missing; they go together."))
     return problems
-
-
-def load(path: str | Path, encoding: str | None = None):  # -> mapgen.dataset.Dataset
-    """Read and check a places CSV (see :func:`mapgen.validate.load`)."""
-    from .validate import load as _load
-
-    return _load(path, encoding)

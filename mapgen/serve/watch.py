@@ -1,7 +1,7 @@
 """``mapgen watch``: rebuild the map whenever places.csv is saved, and reload it in the browser.
 
 :class:`LiveMap` builds the CSV into the output folder with
-:func:`mapgen.build.build`, serves the last good ``map.html`` on 127.0.0.1 and
+:func:`mapgen.pipeline.build`, serves the last good ``map.html`` on 127.0.0.1 and
 watches the CSV (and ``mapgen.toml``) with ``watchfiles``. The page as served
 gets a small script (``static/live.js``) that asks the server for the build
 state by long polling: after a good build the page reloads (the map keeps its
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import MapgenError
+from ..errors import MapgenError
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -89,7 +89,7 @@ class BuildState:
 class LiveMap:
     """Builds ``csv_path`` into ``out_dir`` and serves the last good map with live reload.
 
-    ``build_options`` go to :func:`mapgen.build.build` (``offline``, ``lang``,
+    ``build_options`` go to :func:`mapgen.pipeline.build` (``offline``, ``lang``,
     ``geocoder``...). ``echo(message, is_error)`` prints to the terminal.
     """
 
@@ -113,7 +113,7 @@ class LiveMap:
 
     def rebuild(self) -> bool:
         """Build once; on success serve the new map, else keep the last one and report the problems."""
-        from .pipeline import build, summary_line
+        from ..pipeline import build, summary_line
 
         started = time.perf_counter()
         try:
@@ -170,7 +170,7 @@ class LiveMap:
 
     def watched(self) -> set[Path]:
         """The files whose changes trigger a rebuild."""
-        from .config import CONFIG_NAME
+        from ..config import CONFIG_NAME
 
         csv_path = self.csv_path.resolve()
         return {csv_path, csv_path.with_name(CONFIG_NAME)}

@@ -1,0 +1,76 @@
+"""The files a build writes, as one table: the CLI's ``--format``, the pipeline and the writers read it.
+
+A new format is a writer (``Target -> str | bytes | list[bytes]``) and one
+line in :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..atomic import Data
+from ..dataset import Dataset
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a writer is given: the checked, located data and how the map is to be made."""
+
+    ds: Dataset
+    offmap: np.ndarray  # places listed beside the map, not on it (mapgen.page.data.offmap_mask)
+    lang: str = "en"
+    self_contained: bool = False
+
+
+def _html(t: Target) -> Data:
+    from ..page import page_parts
+
+    return page_parts(t.ds, t.lang, t.self_contained, t.offmap)
+
+
+def _geojson(t: Target) -> Data:
+    from .geojson import geojson_parts
+
+    return geojson_parts(t.ds, t.offmap)
+
+
+def _kml(t: Target) -> Data:
+    from .kml import kml_text
+
+    return kml_text(t.ds, t.offmap)
+
+
+def _csv(t: Target) -> Data:
+    from .csvtable import csv_text
+
+    return csv_text(t.ds, t.offmap)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of output file."""
+
+    name: str          # the value of --format
+    filename: str      # written into the output folder
+    always: bool       # written by every build
+    help: str
+    write: Callable[[Target], Data]
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("html", "map.html", True, "the interactive map", _html),
+    Format("geojson", "places.geojson", True, "every incident as a GeoJSON point (GIS)", _geojson),
+    Format("kml", "places.kml", False, "one placemark per place (Google Earth)", _kml),
+    Format("csv", "places.csv", False, "one row per place with coordinates and sources (spreadsheets)", _csv),
+)}
+
+
+def chosen(names: tuple[str, ...] | list[str] = ()) -> list[Format]:
+    """The formats to write: those always written and those named, in table order."""
+    return [f for f in FORMATS.values() if f.always or f.name in names]
+
+
+__all__ = ["FORMATS", "Format", "Target", "chosen"]

@@ -1,0 +1,1 @@
+"""Local servers for the person at this machine: ``mapgen watch`` (:mod:`.watch`)."""
