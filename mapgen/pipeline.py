@@ -52,11 +52,14 @@ def locate_places(
     notes: list[str] | None = None,
     accept_flagged: bool = False,
     geocoder_options: dict[str, Any] | None = None,
+    keep_unlocated: bool = False,
 ) -> Dataset:
     """Fill coordinates of places that have none: cache, gazetteer, then a live geocoder.
 
     Manual coordinates always win. With ``offline=True`` no network is used.
-    A place that stays unlocated is an error naming its line.
+    A place that stays unlocated is an error naming its line; with
+    ``keep_unlocated`` (editing on the map) it is a note, and the place keeps
+    no coordinates (the map lists it as not on the map yet).
     """
     missing = ds.places["lat"].isna()
     if not missing.any():
@@ -82,8 +85,13 @@ def locate_places(
         location = report.locations.get(name)
         if location is None:
             reason = report.failures.get(name) or "no result; check the address, or fill in lat and lon."
-            problems.append(Problem(str(ds.path), int(places.at[pos, "line"]), "place", name,
-                                    f"could not be located: {reason}"))
+            problem = Problem(str(ds.path), int(places.at[pos, "line"]), "place", name,
+                              f"could not be located: {reason}")
+            if keep_unlocated:
+                if notes is not None:
+                    notes.append(str(problem))
+            else:
+                problems.append(problem)
             continue
         places.at[pos, "lat"] = location.lat
         places.at[pos, "lon"] = location.lon
@@ -116,6 +124,7 @@ def build(
     progress: Callable[..., Any] | None = None,
     accept_flagged: bool = False,
     geocoder_options: dict[str, Any] | None = None,
+    keep_unlocated: bool = False,
 ) -> BuildResult:
     """Build the incident map of ``csv_path``.
 
@@ -127,8 +136,9 @@ def build(
     dataset's area is refused unless ``accept_flagged``. ``geocoder`` (a geopy
     geocoder) or ``geocoder_options`` (``service``, ``nominatim_url``,
     ``user_agent``, ``timeout``; see :func:`mapgen.geocode.services.make_geocoder`)
-    choose the service. Raises :class:`mapgen.errors.MapgenError` subclasses
-    for bad input.
+    choose the service. ``keep_unlocated`` maps what can be located and lists
+    the rest as not on the map yet, instead of failing (for editing on the map).
+    Raises :class:`mapgen.errors.MapgenError` subclasses for bad input.
 
     Files are written only when all of them are complete, each atomically. The
     page around the data comes from :mod:`mapgen.page.cache` when it has it.
@@ -148,7 +158,7 @@ def build(
     notes: list[str] = []
     if out_dir is None:
         ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
-                      geocoder_options)
+                      geocoder_options, keep_unlocated)
         return BuildResult(dataset=ds, notes=notes, lang=lang, self_contained=self_contained)
 
     out = Path(out_dir)
@@ -158,7 +168,7 @@ def build(
                           "overwrite; choose another folder with -o.")
     with OutputSet() as outputs:
         ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
-                      geocoder_options)
+                      geocoder_options, keep_unlocated)
         from .page.data import offmap_mask
 
         offmap = offmap_mask(ds)
@@ -175,14 +185,15 @@ def build(
 
 def _checked(csv_path: Path, encoding: str | None, config: Any, offline: bool, geocoder: Any,
              progress: Callable[..., Any] | None, notes: list[str], accept_flagged: bool,
-             geocoder_options: dict[str, Any] | None) -> Dataset:
+             geocoder_options: dict[str, Any] | None, keep_unlocated: bool = False) -> Dataset:
     """The data of ``csv_path``, checked, with every place located."""
     from .validate import load  # pandas
 
     ds = load(csv_path, encoding=encoding, config=config)
     notes.extend(look_alike_names(ds))
     return locate_places(ds, offline=offline, geocoder=geocoder, progress=progress, notes=notes,
-                         accept_flagged=accept_flagged, geocoder_options=geocoder_options)
+                         accept_flagged=accept_flagged, geocoder_options=geocoder_options,
+                         keep_unlocated=keep_unlocated)
 
 
 def look_alike_names(ds: Dataset) -> list[str]:
@@ -208,7 +219,7 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
     from .geo import centre, haversine_km
 
     places = ds.places
-    pinned = (places["precision"] != "country").to_numpy()  # a country has no spot to be far from
+    pinned = ((places["precision"] != "country") & places["lat"].notna()).to_numpy()  # a country has no spot
     near = ~offmap & pinned
     if near.sum() < 2:
         return []

@@ -26,7 +26,9 @@ def per_place(ds: Dataset) -> list[list[int]]:
 
 
 def coord(value: float) -> str:
-    """A coordinate with at most 6 decimals (about 10 cm), no trailing zeros."""
+    """A coordinate with at most 6 decimals (about 10 cm), no trailing zeros; ``""`` if not located."""
+    if value != value:
+        return ""
     return f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 

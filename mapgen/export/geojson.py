@@ -9,7 +9,7 @@ import orjson
 import pandas as pd
 
 from ..dataset import Dataset
-from ..page.data import by_identity, finite_coordinates
+from ..page.data import by_identity, coordinates
 from ..taxonomy import load_taxonomy
 from .common import carried_columns, plain
 
@@ -30,15 +30,13 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     """
     taxonomy = load_taxonomy()
     places, incidents = ds.places, ds.incidents
-    lon = finite_coordinates(places["lon"], "longitude")
-    lat = finite_coordinates(places["lat"], "latitude")
+    lon, lat = coordinates(places["lon"]), coordinates(places["lat"])
     radius = places["radius_m"].fillna(0).round().astype(int).tolist()
     offmap_list = offmap.tolist()
 
     # what an incident shares with its place: before and after its own properties
     heads = [
-        b'{"type":"Feature","geometry":{"type":"Point","coordinates":[' + _number(lon[p]) + b"," + _number(lat[p])
-        + b']},"properties":{"place":' + orjson.dumps(name)
+        b'{"type":"Feature","geometry":' + _point(lon[p], lat[p]) + b',"properties":{"place":' + orjson.dumps(name)
         for p, name in enumerate(places["place"].tolist())
     ]
     tails = [
@@ -80,11 +78,18 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
     for k, column in enumerate(columns):
         pieces[1 + k:1 + count:len(columns)] = column
     end = b"]"
-    if len(places):
+    if places["lat"].notna().any():
         bbox = [places["lon"].min(), places["lat"].min(), places["lon"].max(), places["lat"].max()]
         end += b',"bbox":[' + b",".join(_number(round(float(v), 6)) for v in bbox) + b"]"
     pieces[-1] = end + b"}\n"
     return pieces
+
+
+def _point(lon: float | None, lat: float | None) -> bytes:
+    """A Point geometry; ``null`` for a place not yet located (RFC 7946 allows it)."""
+    if lon is None or lat is None:
+        return b"null"
+    return b'{"type":"Point","coordinates":[' + _number(lon) + b"," + _number(lat) + b"]}"
 
 
 def _number(value: float) -> bytes:

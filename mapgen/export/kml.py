@@ -115,8 +115,9 @@ def kml_text(ds: Dataset, offmap: np.ndarray) -> str:
             data = _sub(extended, "Data")
             data.set("name", name)
             _sub(data, "value", value)
-        point = _sub(mark, "Point")
-        _sub(point, "coordinates", f"{coord(pcol['lon'][p])},{coord(pcol['lat'][p])}")
+        if pcol["lat"][p] == pcol["lat"][p]:  # a place not yet located has no point
+            point = _sub(mark, "Point")
+            _sub(point, "coordinates", f"{coord(pcol['lon'][p])},{coord(pcol['lat'][p])}")
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="unicode", xml_declaration=False).join(
         ['<?xml version="1.0" encoding="UTF-8"?>\n', "\n"])

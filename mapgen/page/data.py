@@ -42,7 +42,7 @@ def offmap_mask(ds: Dataset) -> np.ndarray:
     """
     places = ds.places
     country = (places["precision"] == "country").to_numpy()
-    candidates = ~country
+    candidates = ~country & places["lat"].notna().to_numpy()  # a place not yet located is on neither
     far = np.zeros(len(places), dtype=bool)
     if candidates.sum() >= 3:
         far[candidates] = far_from_others(places["lat"].to_numpy()[candidates],
@@ -128,8 +128,8 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -
         "date_precisions": [""] + list(DATE_PRECISIONS),
         "places": {
             "name": places["place"].tolist(),
-            "lat": finite_coordinates(places["lat"], "latitude"),
-            "lon": finite_coordinates(places["lon"], "longitude"),
+            "lat": coordinates(places["lat"]),
+            "lon": coordinates(places["lon"]),
             "precision": category_codes(places["precision"], PRECISIONS).tolist(),
             "radius": places["radius_m"].fillna(0).round().astype(int).tolist(),
             "aliases": ["; ".join(a) for a in places["aliases"]],
@@ -175,9 +175,9 @@ def to_script_json(data: Any) -> str:
     return script_json(data).decode("utf-8")
 
 
-def finite_coordinates(values: pd.Series, what: str) -> list[float]:
-    """``values`` rounded to 6 decimals (about 0.1 m), refusing NaN: JSON has no NaN (orjson would write null)."""
-    array = values.to_numpy(dtype=float)
-    if not np.isfinite(array).all():
-        raise ValueError(f"a place has no {what}")
-    return np.round(array, 6).tolist()
+def coordinates(values: pd.Series) -> list[float | None]:
+    """``values`` rounded to 6 decimals (about 0.1 m); ``None`` for a place not located (JSON has no NaN)."""
+    array = np.round(values.to_numpy(dtype=float), 6)
+    if np.isfinite(array).all():
+        return array.tolist()
+    return [v if np.isfinite(v) else None for v in array.tolist()]
