@@ -1,12 +1,15 @@
-"""Pinned, hash-verified front-end assets (Leaflet, MarkerCluster, Font Awesome).
+"""Pinned, hash-verified front-end assets (Leaflet, Supercluster, Font Awesome).
 
 The pins live in ``mapgen/data/assets.json``: per npm package the registry's
 tarball ``integrity`` (sha512) and per file its SRI hash (sha384).
 
 * :func:`fetch` downloads the npm tarballs over HTTPS (no ``npm`` needed),
   verifies them and unpacks only the files we use into :func:`cache_dir`.
-* :func:`head_html` renders the ``<head>`` tags: CDN links with SRI by
-  default, or everything inlined from the cache with ``self_contained=True``.
+* :func:`head_html` renders the ``<head>`` tags and :func:`worker_html` the
+  element the page's worker takes Supercluster from: CDN links with SRI by
+  default (``cdn``), everything inlined from the cache (``inline``,
+  ``--self-contained``), or files beside the page (``site``, copied there by
+  :func:`copy_to_site`, still hash-checked by the browser).
 
 Run ``python -m mapgen.assets fetch`` to populate the cache.
 """
@@ -33,6 +36,7 @@ from ..atomic import write_atomic
 from ..errors import MapgenError as _BaseError
 
 __all__ = [
+    "MODES",
     "Asset",
     "AssetError",
     "Package",
@@ -40,8 +44,11 @@ __all__ = [
     "cache_dir",
     "cache_path",
     "cdn_url",
+    "copy_to_site",
     "fetch",
     "head_html",
+    "site_path",
+    "worker_html",
     "main",
     "mime_type",
     "packages",
@@ -86,7 +93,7 @@ class Package:
 
 @dataclass(frozen=True)
 class Asset:
-    """One pinned file inside a package (kind: js, css, image or font)."""
+    """One pinned file inside a package (kind: js, css, worker, image or font)."""
 
     package: str
     version: str
@@ -281,24 +288,38 @@ def _leaflet_icon_shim(root: Path) -> str:
     return f"L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({options});"
 
 
-def head_html(self_contained: bool = False) -> str:
-    """HTML for ``<head>``: CSS first, then JS (Leaflet before MarkerCluster).
+MODES = ("cdn", "inline", "site")
 
-    Normal build: jsDelivr ``<link>``/``<script>`` tags with ``integrity`` and
-    ``crossorigin="anonymous"``. ``self_contained=True``: every file inlined
-    from the (verified) cache with CSS sub-resources as ``data:`` URIs; raises
+
+def site_path(entry: Asset) -> str:
+    """Where a site keeps ``entry``, relative to its page: the cache's layout, so CSS ``url()``s still work."""
+    return f"assets/{entry.package}@{entry.version}/{entry.path}"
+
+
+def _link(entry: Asset, mode: str) -> str:
+    return cdn_url(entry) if mode == "cdn" else site_path(entry)
+
+
+def head_html(mode: str | bool = "cdn") -> str:
+    """HTML for ``<head>``: CSS first, then JS (Leaflet), as ``mode`` says (see the module docstring).
+
+    ``cdn`` and ``site``: ``<link>``/``<script>`` tags with ``integrity`` and
+    ``crossorigin="anonymous"``. ``inline``: every file inlined from the
+    (verified) cache with CSS sub-resources as ``data:`` URIs; raises
     :class:`AssetError` if the cache is incomplete. Output is deterministic.
+    (``True``/``False`` stand for ``inline``/``cdn``.)
     """
+    mode = {True: "inline", False: "cdn"}.get(mode, mode) if isinstance(mode, bool) else mode
     lines: list[str] = []
-    if not self_contained:
+    if mode != "inline":
         for a in assets("css"):
             lines.append(
-                f'<link rel="stylesheet" href="{html.escape(cdn_url(a))}" '
+                f'<link rel="stylesheet" href="{html.escape(_link(a, mode))}" '
                 f'integrity="{a.integrity}" crossorigin="anonymous">'
             )
         for a in assets("js"):
             lines.append(
-                f'<script src="{html.escape(cdn_url(a))}" '
+                f'<script src="{html.escape(_link(a, mode))}" '
                 f'integrity="{a.integrity}" crossorigin="anonymous"></script>'
             )
         return "\n".join(lines) + "\n"
@@ -316,6 +337,27 @@ def head_html(self_contained: bool = False) -> str:
         lines.append(f'<script data-asset="{html.escape(a.package)}@{a.version}/{a.path}">\n'
                      f"{_harmless(js, 'script')}\n</script>")
     return "\n".join(lines) + "\n"
+
+
+def worker_html(mode: str = "cdn") -> str:
+    """The element the page's worker takes Supercluster from (never run in the page itself).
+
+    ``inline``: the file's text; otherwise an empty element naming the file
+    and its hash, which the page fetches with ``integrity`` checked.
+    """
+    (entry,) = assets("worker")
+    ident = f' id="mapgen-supercluster" data-asset="{html.escape(entry.package)}@{entry.version}/{entry.path}"'
+    if mode == "inline":
+        js = _SOURCE_MAP.sub("", _read_verified(entry, cache_dir()).decode("utf-8"))
+        return f'<script type="text/plain"{ident}>\n{_harmless(js, "script")}\n</script>\n'
+    return (f'<script type="text/plain"{ident} data-src="{html.escape(_link(entry, mode))}" '
+            f'data-integrity="{entry.integrity}"></script>\n')
+
+
+def copy_to_site(folder: Path) -> list[tuple[Path, bytes]]:
+    """The pinned files a site serves, verified: (path in ``folder``, bytes) for each."""
+    root = cache_dir()
+    return [(folder / site_path(a), _read_verified(a, root)) for a in assets()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,11 @@
 """The page around the data, rendered by folium once and reused.
 
-``map.html`` is folium's page with the data JSON in one place
-(:class:`mapgen.render.IncidentLayer`). Everything else in it depends only on
-the title, the language, whether the assets are inlined, and the code that
-renders it (mapgen's own files and the installed folium, branca, Jinja2 and
-xyzservices). So folium renders that page once with a marker where the data
-goes; the result is kept in ``~/.cache/mapgen/pages`` (or
+``map.html`` is folium's page with the data JSON and the texts JSON in one
+place each (:class:`mapgen.page.render.IncidentLayer`). Everything else in it
+depends only on the title, the language, where the pinned scripts come from,
+and the code that renders it (mapgen's own files and the installed folium,
+branca, Jinja2 and xyzservices). So folium renders that page once with a
+marker where the data goes; the result is kept in ``~/.cache/mapgen/pages`` (or
 ``$MAPGEN_PAGE_CACHE``) under a hash of all of the above, and later builds fill
 in the data without importing folium, which saves about half a second per
 build. The bytes are the same as a full render; the tests check that.
@@ -26,10 +26,11 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..errors import OutputError
 
-#: Where the data goes in a cached page. It cannot occur in the data JSON
+#: Where the data and the texts go in a cached page. They cannot occur in JSON
 #: (JSON writes control characters as ``\\u0000``).
 MARK = "\x00mapgen-page-data\x00"
-_MARK_BYTES = MARK.encode()
+TEXTS_MARK = "\x00mapgen-page-texts\x00"
+_MARKS = (MARK.encode(), TEXTS_MARK.encode())
 
 #: Pages kept in the cache; older ones are removed when a new one is stored.
 KEEP = 32
@@ -44,50 +45,62 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "mapgen" / "pages"
 
 
-def page_text(data_json: str, *, title: str, lang: str, strings: dict[str, str], self_contained: bool,
-              cache: Path | None) -> str:
-    """``map.html`` for page data encoded by :func:`mapgen.payload.to_script_json`.
+def page_text(data_json: str, texts_json: str | None = None, *, title: str, lang: str,
+              strings: dict[str, str], mode: str = "cdn", cache: Path | None) -> str:
+    """``map.html`` for page data encoded by :func:`mapgen.page.data.to_script_json`.
 
     With ``cache`` (a folder), the page around the data is taken from there
     when present and stored there when not; with ``None`` folium renders it.
+    ``mode`` is where the pinned scripts come from (:func:`mapgen.page.render.page_map`).
     """
-    return b"".join(page_parts(data_json.encode("utf-8"), title=title, lang=lang, strings=strings,
-                               self_contained=self_contained, cache=cache)).decode("utf-8")
+    return b"".join(page_parts(data_json.encode("utf-8"), (texts_json or "").encode("utf-8"), title=title,
+                               lang=lang, strings=strings, mode=mode, cache=cache)).decode("utf-8")
 
 
-def page_parts(data_json: bytes, *, title: str, lang: str, strings: dict[str, str], self_contained: bool,
-               cache: Path | None) -> list[bytes]:
-    """:func:`page_text` for data encoded by :func:`mapgen.payload.script_json`, as UTF-8 pieces.
+def page_parts(data_json: bytes, texts_json: bytes = b"", *, title: str, lang: str, strings: dict[str, str],
+               mode: str = "cdn", cache: Path | None) -> list[bytes]:
+    """:func:`page_text` for data encoded by :func:`mapgen.page.data.script_json`, as UTF-8 pieces.
 
     Joined, the pieces are the page; the data is not copied into one string.
+    A site's page links to its data instead of holding it.
     """
+    site = mode == "site"
+
+    def full() -> list[bytes]:
+        return [_render(data_json.decode("utf-8"), texts_json.decode("utf-8"), title, lang, strings, mode)
+                .encode("utf-8")]
+
     if cache is None:
-        return [_render(data_json.decode("utf-8"), title, lang, strings, self_contained).encode("utf-8")]
-    path = cache / f"{_key(title, lang, strings, self_contained)}.html"
-    shell = _read(path)
+        return full()
+    path = cache / f"{_key(title, lang, strings, mode)}.html"
+    shell = _read(path, 0 if site else 2)
     if shell is None:
-        text = _render(MARK, title, lang, strings, self_contained)
-        if text.count(MARK) != 1:  # the title itself holds the mark: render this one in full
-            return [_render(data_json.decode("utf-8"), title, lang, strings, self_contained).encode("utf-8")]
+        text = _render(MARK, TEXTS_MARK, title, lang, strings, mode)
+        if not site and (text.count(MARK) != 1 or text.count(TEXTS_MARK) != 1):
+            return full()  # the title itself holds a mark: render this one in full
         shell = text.encode("utf-8")
         _store(path, shell)
-    head, tail = shell.split(_MARK_BYTES)
-    return [head, data_json, tail]
+    if site:
+        return [shell]
+    head, rest = shell.split(_MARKS[0])
+    middle, tail = rest.split(_MARKS[1])
+    return [head, data_json, middle, texts_json, tail]
 
 
-def _render(data_json: str, title: str, lang: str, strings: dict[str, str], self_contained: bool) -> str:
+def _render(data_json: str, texts_json: str, title: str, lang: str, strings: dict[str, str], mode: str) -> str:
     from .render import page_html, page_map  # folium
 
-    return page_html(page_map(data_json, title, strings, self_contained=self_contained), lang)
+    return page_html(page_map(data_json, texts_json, title, strings, mode=mode), lang)
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path, marks: int) -> bytes | None:
     try:
         shell = path.read_bytes()  # bytes, as written: \r\n stays \r\n
         shell.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return shell if shell.count(_MARK_BYTES) == 1 else None
+    whole = all(shell.count(mark) == (1 if marks else 0) for mark in _MARKS)
+    return shell if whole else None
 
 
 def _store(path: Path, shell: bytes) -> None:
@@ -101,9 +114,9 @@ def _store(path: Path, shell: bytes) -> None:
         pass
 
 
-def _key(title: str, lang: str, strings: dict[str, str], self_contained: bool) -> str:
+def _key(title: str, lang: str, strings: dict[str, str], mode: str) -> str:
     digest = hashlib.sha256(_code_digest().encode())
-    digest.update(json.dumps([title, lang, strings, self_contained], sort_keys=True).encode())
+    digest.update(json.dumps([title, lang, strings, mode], sort_keys=True).encode())
     return digest.hexdigest()[:32]
 
 
@@ -129,4 +142,4 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-__all__ = ["cache_dir", "page_text", "page_parts", "MARK"]
+__all__ = ["cache_dir", "page_text", "page_parts", "MARK", "TEXTS_MARK"]

@@ -1,9 +1,17 @@
-"""The data a map page needs, laid out once and compactly.
+"""The data a map page needs, laid out once and compactly (page data format 2).
 
-The page gets one JSON document: columnar arrays of places and incidents
-(numbers and indices, each string once), the taxonomy and the interface
-strings. The map's JavaScript builds markers, popups and filters from it, so
-the HTML grows with the data, not with a script per marker.
+Two JSON documents, described in ``docs/page-data.md`` (the JavaScript in
+``static/core.js`` reads them by that description):
+
+* :func:`page_data`, what the first view needs: the places (name, position,
+  precision, where their incidents start), each incident as two numbers (its
+  types, status and date precision in one code; its day) and its source, the
+  taxonomy and the interface strings;
+* :func:`page_texts`, what a popup, a card or the list needs when opened:
+  each incident's summary, link, CSV line and carried columns. A single
+  ``map.html`` holds both; a site (``--site``) splits the texts into chunks.
+
+Incidents are grouped by place, in the CSV's order within a place.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import orjson
 import pandas as pd
 
 from ..dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
+from ..export.common import carried_columns, plain
 from ..geo import far_from_others
 from ..taxonomy import load_taxonomy
 
@@ -64,17 +73,6 @@ def category_codes(values: pd.Series, categories: list[str] | tuple[str, ...]) -
     return pd.Index(list(categories), dtype=object).get_indexer(values.to_numpy(dtype=object))
 
 
-def _index_of(values: pd.Series, skip_empty: bool) -> tuple[list[str], np.ndarray]:
-    """Intern strings: the distinct values in first-seen order, and each row's index."""
-    codes, uniques = pd.factorize(values, sort=False)
-    uniques = uniques.tolist()
-    if skip_empty and "" in uniques:
-        empty = uniques.index("")
-        codes = np.where(codes == empty, -1, codes - (codes > empty))
-        uniques.pop(empty)
-    return [str(u) for u in uniques], codes
-
-
 def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     """Number the objects in ``values`` (in order of first appearance); return codes and objects.
 
@@ -87,45 +85,71 @@ def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     return codes, [values[i] for i in first.tolist()]
 
 
-def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -> dict[str, Any]:
-    """Everything the page's script needs, as plain JSON-able values.
+def incident_order(ds: Dataset) -> np.ndarray:
+    """The incidents' rows in page order: grouped by place, the CSV's order within each."""
+    return np.argsort(ds.incidents["place_idx"].to_numpy(), kind="stable")
 
-    ``offmap`` is :func:`offmap_mask` of ``ds``, if the caller has it.
-    """
+
+#: Incident types the page can tell apart: one bit each in a 32-bit mask, bit 31 for "no type".
+MAX_TYPES = 30
+
+
+def taxonomy_entries(lang: str) -> list[dict[str, Any]]:
+    """The incident types as the page shows them, in table order."""
     taxonomy = load_taxonomy()
-    if len(taxonomy) > 30:
-        raise ValueError("the map supports at most 30 incident types")
-    tag_index = {tag: k for k, tag in enumerate(taxonomy)}
-    places, incidents = ds.places, ds.incidents
-
-    tax = []
+    if len(taxonomy) > MAX_TYPES:
+        raise ValueError(f"the map supports at most {MAX_TYPES} incident types")
+    out = []
     for tag in taxonomy.values():
         if not (_COLOUR.fullmatch(tag.colour) and _ICON.fullmatch(tag.icon)):
             raise ValueError(f"taxonomy tag {tag.tag!r}: colour must be #rrggbb and icon a Font Awesome name")
-        tax.append({"id": tag.tag, "label": tag.label(lang), "definition": tag.definition(lang),
+        out.append({"id": tag.tag, "label": tag.label(lang), "definition": tag.definition(lang),
                     "colour": tag.colour, "icon": tag.icon, "severity": tag.severity})
+    return out
 
-    sources, source_idx = _index_of(incidents["source"], skip_empty=False)
-    urls, url_idx = _index_of(incidents["url"], skip_empty=True)
-    # each distinct set of tags once: one index, or a list of them
+
+def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *,
+              order: np.ndarray | None = None, texts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the page needs for its first view, as plain JSON-able values (see the module docstring).
+
+    ``offmap`` is :func:`offmap_mask` of ``ds`` and ``order`` is
+    :func:`incident_order`, if the caller has them. ``texts`` says where the
+    texts are (default: in the page itself).
+    """
+    tag_index = {tag: k for k, tag in enumerate(load_taxonomy())}
+    places = ds.places
+    order = incident_order(ds) if order is None else order
+    incidents = ds.incidents.iloc[order]
+    date_precisions = ("",) + tuple(DATE_PRECISIONS)
+
+    sources, source_idx = pd.factorize(incidents["source"].to_numpy(dtype=object), sort=False)
+    # each distinct set of tags once; an incident's code packs its set of tags, status and date precision
     tag_codes, tag_sets = by_identity(incidents["tags"].tolist())
-    coded = [[tag_index[t] for t in row] for row in tag_sets]
-    coded = [row[0] if len(row) == 1 else row for row in coded]
-    tags = [coded[c] for c in tag_codes.tolist()]
+    status = category_codes(incidents["status"], STATUSES)
+    date_precision = category_codes(incidents["date_precision"], date_precisions)
+    kind = (tag_codes.astype(np.int64) * len(STATUSES) + status) * len(date_precisions) + date_precision
+    days = day_numbers(incidents["date"])
+    dated = days >= 0
+    day0 = int(days[dated].min()) if dated.any() else 0
+    place_idx = incidents["place_idx"].to_numpy()
     panel = offmap_mask(ds) if offmap is None else offmap
 
     return {
+        "format": 2,
         "meta": {
             "title": ds.config.title,
             "description": ds.config.description,
             "places": int(len(places)),
             "incidents": int(len(incidents)),
         },
-        "options": {"cluster_radius": 28 if len(places) < 200 else 60},
-        "taxonomy": tax,
+        "taxonomy": taxonomy_entries(lang),
         "statuses": list(STATUSES),
         "precisions": list(PRECISIONS),
-        "date_precisions": [""] + list(DATE_PRECISIONS),
+        "date_precisions": list(date_precisions),
+        "columns": [{"name": c.name, "label": c.label(lang), "kind": c.kind}
+                    for c in carried_columns(ds, "popup") if c.level == "incident"],
+        "tagsets": [[tag_index[t] for t in tags] for tags in tag_sets],
+        "day0": day0,
         "places": {
             "name": places["place"].tolist(),
             "lat": coordinates(places["lat"]),
@@ -135,21 +159,32 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None) -
             "aliases": ["; ".join(a) for a in places["aliases"]],
             "panel": panel.astype(int).tolist(),
             "loc": places["loc_source"].tolist(),
+            "start": np.searchsorted(place_idx, np.arange(len(places))).tolist(),
         },
         "incidents": {
-            "place": incidents["place_idx"].tolist(),
-            "tags": tags,
-            "day": day_numbers(incidents["date"]).tolist(),
-            "date_precision": category_codes(incidents["date_precision"], ("",) + tuple(DATE_PRECISIONS)).tolist(),
-            "status": category_codes(incidents["status"], STATUSES).tolist(),
-            "summary": incidents["summary"].tolist(),
+            "kind": kind.tolist(),
+            "day": np.where(dated, days - day0, -1).tolist(),
             "source": source_idx.tolist(),
-            "url": url_idx.tolist(),
         },
-        "sources": sources,
-        "urls": urls,
+        "sources": [str(s) for s in sources],
+        "texts": texts or {"chunk": 0},
         "i18n": interface_strings(lang),
     }
+
+
+def page_texts(ds: Dataset, order: np.ndarray | None = None, rows: slice = slice(None)) -> dict[str, list[Any]]:
+    """The incidents' texts in page order (``rows`` of them): summary, link, CSV line, carried columns."""
+    order = incident_order(ds) if order is None else order
+    incidents = ds.incidents.iloc[order[rows]]
+    texts: dict[str, list[Any]] = {
+        "summary": incidents["summary"].tolist(),
+        "url": incidents["url"].tolist(),
+        "line": incidents["line"].tolist(),
+    }
+    for column in carried_columns(ds, "popup"):
+        if column.level == "incident":
+            texts[column.name] = [plain(column, v) for v in incidents[column.name].tolist()]
+    return texts
 
 
 _SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))

@@ -1,10 +1,10 @@
 """Building the folium map: basemaps, controls and the incident layer.
 
 The incident layer is one element (:class:`IncidentLayer`) that embeds the
-page data once as JSON and the small script in ``static/mapgen.js`` that
-draws markers, uncertainty circles, popups, filters and panels from it. No
-text of the data passes through folium's ``Popup``/``Tooltip`` (which put it
-inside JavaScript template literals); the script inserts it as text nodes.
+page data once as JSON and the scripts in ``static/`` that draw markers,
+uncertainty circles, popups, filters and panels from it. No text of the data
+passes through folium's ``Popup``/``Tooltip`` (which put it inside
+JavaScript template literals); the scripts insert it as text nodes.
 """
 
 from __future__ import annotations
@@ -56,36 +56,65 @@ class _Verbatim(Element):
         return "".join(self.parts)
 
 
-class IncidentLayer(MacroElement):
-    """The data and the script that turn it into markers and controls."""
+#: mapgen's scripts: run in the page, in this order, after Leaflet.
+PAGE_SCRIPTS = ("map.js", "cards.js", "panel.js", "list.js")
 
-    def __init__(self, data_json: str, head_html: str) -> None:
+
+class IncidentLayer(MacroElement):
+    """The data and the scripts that turn it into markers and controls.
+
+    ``data_json`` goes in ``<script id="mapgen-data">`` (or, for a site, a
+    link to the data file), ``texts_json`` in ``<script id="mapgen-texts">``;
+    core.js runs in the page and again, with worker.js and Supercluster, in
+    the worker that filters and clusters.
+    """
+
+    def __init__(self, data_json: str, texts_json: str | None, head_html: str, worker_html: str,
+                 data_src: str | None = None) -> None:
         super().__init__()
         self._name = "IncidentLayer"
         self.data_json = data_json
+        self.texts_json = texts_json
         self.head_html = head_html
+        self.worker_html = worker_html
+        self.data_src = data_src
         self.css = _static("mapgen.css")
-        self.js = _static("mapgen.js") + _static("mapgen-panel.js")
+        self.js = "".join(_static(name) for name in PAGE_SCRIPTS)
 
     def render(self, **kwargs: Any) -> None:
-        """Add the assets, the data and the script to the page, verbatim."""
+        """Add the assets, the data and the scripts to the page, verbatim."""
         figure = self.get_root()
         assert isinstance(figure, Figure), "IncidentLayer must be inside a Figure"
         name = self.get_name()
         figure.header.add_child(_Verbatim(f"{self.head_html}<style>{self.css}</style>\n"), name=name)
+        if self.data_src is None:
+            data = ('<script type="application/json" id="mapgen-data">', self.data_json, "</script>\n",
+                    '<script type="application/json" id="mapgen-texts">', self.texts_json or "", "</script>\n")
+        else:
+            data = (f'<script type="application/json" id="mapgen-data" data-src="{html.escape(self.data_src)}">'
+                    "</script>\n",)
         figure.html.add_child(_Verbatim(
-            '<script type="application/json" id="mapgen-data">', self.data_json, "</script>\n"), name=name)
+            *data, '<script id="mapgen-core">\n', _static("core.js"), "</script>\n",
+            '<script type="text/plain" id="mapgen-worker">\n', _static("worker.js"), "</script>\n",
+            self.worker_html), name=name)
         figure.script.add_child(_Verbatim(
             f'{self.js}\nmapgen.start({self._parent.get_name()}, "mapgen-data");\n'), name=name)
 
 
-def make_map(data: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
-    """A folium map showing ``data`` (from :func:`mapgen.payload.page_data`)."""
-    return page_map(to_script_json(data), data["meta"]["title"], data["i18n"], self_contained=self_contained)
+def make_map(data: dict[str, Any], texts: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
+    """A folium map showing ``data`` and ``texts`` (from :mod:`mapgen.page.data`)."""
+    return page_map(to_script_json(data), to_script_json(texts), data["meta"]["title"], data["i18n"],
+                    mode="inline" if self_contained else "cdn")
 
 
-def page_map(data_json: str, title: str, strings: dict[str, str], *, self_contained: bool = False) -> folium.Map:
-    """A folium map of page data already encoded by :func:`mapgen.payload.to_script_json`."""
+def page_map(data_json: str, texts_json: str | None, title: str, strings: dict[str, str], *,
+             mode: str = "cdn") -> folium.Map:
+    """A folium map of page data already encoded by :func:`mapgen.page.data.to_script_json`.
+
+    ``mode`` says where the pinned scripts come from: ``cdn`` (with SRI),
+    ``inline`` (self-contained) or ``site`` (files beside the page; the data
+    too, in ``data/``).
+    """
     figure = Figure(title=html.escape(title))
     fmap = folium.Map(location=None, tiles=None, control_scale=True, zoom_control="topright", max_zoom=MAX_ZOOM)
     # per-map copies: folium keeps these lists on the class, shared by every map
@@ -98,9 +127,14 @@ def page_map(data_json: str, title: str, strings: dict[str, str], *, self_contai
         folium.TileLayer(tiles=provider, name=strings.get(key, key), show=(i == 0), overlay=False,
                          control=True, max_zoom=MAX_ZOOM, max_native_zoom=native).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=True).add_to(fmap)
-    IncidentLayer(data_json, assets.head_html(self_contained)).add_to(fmap)
+    IncidentLayer(data_json, texts_json, assets.head_html(mode), assets.worker_html(mode),
+                  data_src=SITE_DATA if mode == "site" else None).add_to(fmap)
     _stable_ids(figure)
     return fmap
+
+
+#: Where a site's page finds its data.
+SITE_DATA = "data/map.json"
 
 
 def _stable_ids(root: Element) -> None:
@@ -138,4 +172,5 @@ def page_language_attribute(page: str, lang: str) -> str:
     return page.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
 
 
-__all__ = ["make_map", "page_map", "page_html", "render_html", "IncidentLayer", "BASEMAPS", "interface_strings"]
+__all__ = ["make_map", "page_map", "page_html", "render_html", "IncidentLayer", "BASEMAPS", "interface_strings",
+           "SITE_DATA"]

@@ -1,15 +1,14 @@
-/* mapgen incident map, part 2: the panel (filters by type and status, date
- * slider with histogram, search, legend, sources), the side panel of
- * country-wide places and the full-screen button. Loaded after mapgen.js.
+/* mapgen panel: filters by type and status, the date slider with its histogram
+ * and Play, search, legend, sources, the side panel of country-wide places and
+ * the full-screen button. Loaded after map.js and cards.js.
  *
- * As in mapgen.js, text from the data only ever becomes text nodes or attributes.
+ * As everywhere, text from the data only ever becomes text nodes or attributes.
  */
 (function (mapgen) {
   "use strict";
 
-  var App = mapgen.App, el = mapgen.el, fmt = mapgen.fmt, fold = mapgen.fold, dayToIso = mapgen.dayToIso;
-
-  /* ---------- controls ---------- */
+  var App = mapgen.App, el = mapgen.el, core = mapgen.core, fmt = core.fmt, dayToIso = core.dayToIso;
+  var PLAY_STEP_MS = 1000; // one day a second
 
   function stopMapEvents(node) {
     L.DomEvent.disableClickPropagation(node);
@@ -18,7 +17,7 @@
 
   // Show or hide the body of a panel, keeping its toggle button's state in step.
   function setCollapsed(panel, button, collapsed, labels) {
-    panel.classList.toggle("mg-collapsed", collapsed);
+    panel.classList.toggle("mg-collapsed", !!collapsed);
     button.setAttribute("aria-expanded", collapsed ? "false" : "true");
     if (labels) {
       button.setAttribute("aria-label", collapsed ? labels[0] : labels[1]);
@@ -39,7 +38,7 @@
   };
 
   App.prototype.buildControls = function () {
-    var self = this, t = this.t, data = this.data, narrow = this.isNarrow();
+    var self = this, t = this.t, data = this.data, narrow = this.isNarrow() || !!this.embedded;
     this.panelNode = el("section", { className: "mg-panel", "aria-label": data.meta.title });
     stopMapEvents(this.panelNode);
     this.panelToggle = el("button", { type: "button", className: "mg-toggle", onclick: function () {
@@ -51,12 +50,14 @@
     if (data.meta.description) body.appendChild(el("p", { className: "mg-description", text: data.meta.description }));
     this.countsNode = el("p", { className: "mg-counts", "aria-live": "polite" });
     body.appendChild(this.countsNode);
+    if (this.buildList) body.appendChild(this.buildList());
     body.appendChild(this.buildSearch());
     body.appendChild(this.buildTypeFilter());
     body.appendChild(this.buildStatusFilter());
     body.appendChild(this.buildTimeline());
     body.appendChild(el("button", { type: "button", className: "mg-reset", text: t.reset, onclick: function () {
-      self.filters = self.defaultFilters(); self.syncInputs(); self.apply();
+      self.stopPlaying();
+      self.filters = core.defaultFilters(self.model); self.syncInputs(); self.apply();
     } }));
     body.appendChild(this.buildLegend(!narrow));
     body.appendChild(this.buildSources());
@@ -65,7 +66,9 @@
     new Panel().addTo(this.map);
     this.setPanel(narrow);
 
-    if (data.places.panel.some(Boolean)) this.buildOffmap(narrow);
+    var m = this.model, beside = false;
+    for (var p = 0; p < m.nPlaces; p++) if (!m.onMap[p]) beside = true;
+    if (beside) this.buildOffmap(narrow);
     this.buildFullscreen();
   };
 
@@ -121,16 +124,18 @@
     new Full().addTo(this.map);
   };
 
+  /* ---------- filters ---------- */
+
   App.prototype.buildTypeFilter = function () {
     var self = this, t = this.t;
     var box = el("fieldset", { className: "mg-types" }, [el("legend", { text: t.types })]);
     box.appendChild(el("div", { className: "mg-allnone" }, [
       el("button", { type: "button", text: t.all, "aria-label": t.types + ": " + t.all,
-        onclick: function () { self.filters.tags = self.defaultFilters().tags; self.syncInputs(); self.apply(); } }),
+        onclick: function () { self.filters.tags = core.defaultFilters(self.model).tags; self.syncInputs(); self.apply(); } }),
       el("button", { type: "button", text: t.none, "aria-label": t.types + ": " + t.none,
         onclick: function () { self.filters.tags = 0; self.syncInputs(); self.apply(); } }),
     ]));
-    this.typeInputs = this.typeChoices().map(function (c) {
+    this.typeInputs = core.typeChoices(this.model, t.context).map(function (c) {
       var row = self.checkbox("tags", c);
       box.appendChild(row.label);
       return row.input;
@@ -141,7 +146,7 @@
   App.prototype.buildStatusFilter = function () {
     var self = this;
     var box = el("fieldset", { className: "mg-statuses" }, [el("legend", { text: this.t.status })]);
-    this.statusInputs = this.statusChoices().map(function (c) {
+    this.statusInputs = core.statusChoices(this.model, this.t).map(function (c) {
       var row = self.checkbox("status", c);
       box.appendChild(row.label);
       return row.input;
@@ -186,20 +191,24 @@
   /* ---------- time ---------- */
 
   App.prototype.buildTimeline = function () {
-    var t = this.t, I = this.data.incidents, dps = this.data.date_precisions;
+    var t = this.t, m = this.model, self = this;
     var box = el("fieldset", { className: "mg-time" }, [el("legend", { text: t.dates })]);
     var undated = 0;
-    for (var i = 0; i < this.nInc; i++) if (this.incDay[i] < 0) undated++;
-    if (this.maxDay <= this.minDay) {
-      if (undated < this.nInc) box.appendChild(el("p", { className: "mg-range", text: dayToIso(this.minDay) }));
+    for (var i = 0; i < m.nInc; i++) if (m.day[i] < 0) undated++;
+    if (m.maxDay <= m.minDay) {
+      if (undated < m.nInc) box.appendChild(el("p", { className: "mg-range", text: dayToIso(m.minDay) }));
     } else {
-      box.appendChild(this.buildHistogram(I, dps));
+      box.appendChild(this.buildHistogram());
       this.fromText = el("output", { className: "mg-day" });
       this.toText = el("output", { className: "mg-day" });
       this.fromInput = this.slider(t.from);
       this.toInput = this.slider(t.to);
       box.appendChild(el("label", { className: "mg-slider" }, [el("span", { text: t.from }), this.fromInput, this.fromText]));
       box.appendChild(el("label", { className: "mg-slider" }, [el("span", { text: t.to }), this.toInput, this.toText]));
+      this.playButton = el("button", { type: "button", className: "mg-play", "aria-pressed": "false",
+        onclick: function () { if (self.playing) self.stopPlaying(); else self.play(); } },
+        [el("i", { className: "fa-solid fa-play", "aria-hidden": "true" }), el("span", { text: " " + t.play })]);
+      box.appendChild(this.playButton);
     }
     if (undated) box.appendChild(el("p", { className: "mg-note", text: fmt(t.undated_note, { n: undated }) }));
     return box;
@@ -207,9 +216,10 @@
 
   App.prototype.slider = function (label) {
     var self = this;
-    var input = el("input", { type: "range", min: String(this.minDay), max: String(this.maxDay), step: "1",
+    var input = el("input", { type: "range", min: String(this.model.minDay), max: String(this.model.maxDay), step: "1",
       "aria-label": label });
     input.addEventListener("input", function () {
+      self.stopPlaying();
       var a = Number(self.fromInput.value), b = Number(self.toInput.value);
       if (a > b) { if (input === self.fromInput) b = a; else a = b; }
       self.filters.from = a; self.filters.to = b;
@@ -220,19 +230,42 @@
     return input;
   };
 
+  // Step the date window through the period, a day each second; the map follows.
+  App.prototype.play = function () {
+    var self = this, days = core.playDays(this.model), k = 0;
+    this.playing = true;
+    this.setPlayButton(true);
+    function step() {
+      if (!self.playing) return;
+      if (k >= days.length) { self.stopPlaying(); return; }
+      self.filters.from = self.filters.to = days[k++];
+      self.syncInputs();
+      self.apply();
+      self.playTimer = setTimeout(step, PLAY_STEP_MS);
+    }
+    step();
+  };
+
+  App.prototype.stopPlaying = function () {
+    if (!this.playing) return;
+    this.playing = false;
+    clearTimeout(this.playTimer);
+    this.setPlayButton(false);
+  };
+
+  App.prototype.setPlayButton = function (playing) {
+    var t = this.t;
+    this.playButton.setAttribute("aria-pressed", playing ? "true" : "false");
+    this.playButton.querySelector("i").className = "fa-solid fa-" + (playing ? "pause" : "play");
+    this.playButton.querySelector("span").textContent = " " + (playing ? t.pause : t.play);
+  };
+
   // Incidents per day as an SVG bar chart: dark where the day is known,
   // light where the date is only the report date, a week or a month.
-  App.prototype.buildHistogram = function (I, dps) {
-    var span = this.maxDay - this.minDay + 1, bins = Math.min(span, 120);
-    var exact = new Array(bins).fill(0), vague = new Array(bins).fill(0);
-    for (var i = 0; i < this.nInc; i++) {
-      if (this.incDay[i] < 0) continue;
-      var b = Math.floor((this.incDay[i] - this.minDay) * bins / span);
-      if (dps[I.date_precision[i]] === "day") exact[b]++; else vague[b]++;
-    }
-    var peak = 1;
-    for (b = 0; b < bins; b++) peak = Math.max(peak, exact[b] + vague[b]);
-    var width = 240, height = 36, ns = "http://www.w3.org/2000/svg", barW = width / bins;
+  App.prototype.buildHistogram = function () {
+    var bins = core.histogram(this.model, 120), peak = 1;
+    bins.forEach(function (b) { peak = Math.max(peak, b.exact + b.vague); });
+    var width = 240, height = 36, ns = "http://www.w3.org/2000/svg", barW = width / bins.length;
     var svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
     svg.setAttribute("preserveAspectRatio", "none");
@@ -247,20 +280,19 @@
       return r;
     }
     this.histogramBars = [];
-    for (b = 0; b < bins; b++) {
-      var total = exact[b] + vague[b];
-      if (!total) continue;
-      var h = Math.max(3, Math.round(total / peak * height)), hExact = Math.round(h * exact[b] / total);
+    bins.forEach(function (bin, b) {
+      var total = bin.exact + bin.vague;
+      if (!total) return;
+      var h = Math.max(3, Math.round(total / peak * height)), hExact = Math.round(h * bin.exact / total);
       var g = document.createElementNS(ns, "g");
       g.appendChild(rect(b * barW, height - h, Math.max(1, barW - 1), h - hExact, "mg-vague"));
       if (hExact) g.appendChild(rect(b * barW, height - hExact, Math.max(1, barW - 1), hExact, "mg-exact"));
       var title = document.createElementNS(ns, "title");
-      var first = this.minDay + Math.ceil(b * span / bins), last = this.minDay + Math.ceil((b + 1) * span / bins) - 1;
-      title.textContent = (first === last ? dayToIso(first) : dayToIso(first) + " – " + dayToIso(last)) + ": " + total;
+      title.textContent = (bin.first === bin.last ? dayToIso(bin.first) : dayToIso(bin.first) + " – " + dayToIso(bin.last)) + ": " + total;
       g.appendChild(title);
       svg.appendChild(g);
-      this.histogramBars.push({ node: g, first: first, last: last });
-    }
+      this.histogramBars.push({ node: g, first: bin.first, last: bin.last });
+    }, this);
     return el("div", { className: "mg-histobox" }, [svg, el("p", { className: "mg-note" }, [
       el("span", { className: "mg-key mg-exact" }), " " + this.t.histogram_exact + " ",
       el("span", { className: "mg-key mg-vague" }), " " + this.t.histogram_vague,
@@ -270,28 +302,25 @@
   /* ---------- search ---------- */
 
   App.prototype.buildSearch = function () {
-    var self = this, t = this.t, P = this.data.places;
+    var self = this, t = this.t, P = this.data.places, asked = 0;
     var results = el("ul", { className: "mg-results" });
     var status = el("p", { className: "mg-sr", "aria-live": "polite" });
     var input = el("input", { type: "search", className: "mg-search", placeholder: t.search_placeholder,
       "aria-label": t.search, autocomplete: "off", spellcheck: "false" });
-    var index = P.name.map(function (name, p) { return fold(name + "\n" + (P.aliases[p] || "")); });
     input.addEventListener("input", function () {
-      results.textContent = "";
-      status.textContent = "";
-      var q = fold(input.value.trim());
-      if (!q) return;
-      var hits = [];
-      for (var p = 0; p < index.length && hits.length < 20; p++) if (index[p].indexOf(q) >= 0) hits.push(p);
-      if (!hits.length) { results.appendChild(el("li", { className: "mg-nohit", text: t.no_match })); return; }
-      status.textContent = fmt(t.search_hits, { n: hits.length });
-      hits.forEach(function (p) {
-        var alias = fold(P.name[p]).indexOf(q) >= 0 ? null
-          : (P.aliases[p] || "").split("; ").filter(function (a) { return fold(a).indexOf(q) >= 0; })[0];
-        results.appendChild(el("li", {}, [el("button", { type: "button", className: "mg-hit", onclick: function () {
-          self.focusPlace(p, false);
-        } }, [el("span", { className: "mg-hit-name", text: P.name[p] }),
-              alias ? el("small", { className: "mg-hit-alias", text: alias }) : null])]));
+      var mine = ++asked;
+      if (!input.value.trim()) { results.textContent = ""; status.textContent = ""; return; }
+      self.ask({ type: "search", text: input.value, limit: 20 }).then(function (answer) {
+        if (mine !== asked) return; // the reader typed on
+        results.textContent = "";
+        if (!answer.hits.length) { status.textContent = ""; results.appendChild(el("li", { className: "mg-nohit", text: t.no_match })); return; }
+        status.textContent = fmt(t.search_hits, { n: answer.hits.length });
+        answer.hits.forEach(function (hit) {
+          results.appendChild(el("li", {}, [el("button", { type: "button", className: "mg-hit", onclick: function () {
+            self.focusPlace(hit.place, false);
+          } }, [el("span", { className: "mg-hit-name", text: P.name[hit.place] }),
+                hit.alias ? el("small", { className: "mg-hit-alias", text: hit.alias }) : null])]));
+        });
       });
     });
     input.addEventListener("keydown", function (ev) {
@@ -315,6 +344,7 @@
         item(icon("mg-ring", [el("i", { className: "fa-solid fa-gun" })]), t.legend_approx),
         item(icon("mg-ring mg-doubtful", []), t.legend_doubtful),
         item(icon("mg-ring", [el("span", { className: "mg-count", text: "3" })]), t.legend_count),
+        item(el("span", { className: "mg-legend-icon mg-legend-leader", "aria-hidden": "true" }), t.legend_leader),
         item(el("span", { className: "mg-cluster mg-legend-icon", "aria-hidden": "true" }, [el("span", { text: "5" })]), t.legend_cluster),
         item(el("span", { className: "mg-legend-icon mg-legend-icons", "aria-hidden": "true" }, [el("i", { className: "fa-solid fa-fire" })]), t.legend_icons),
       ]),
@@ -322,40 +352,39 @@
   };
 
   App.prototype.buildSources = function () {
-    var list = el("ul", {}, this.data.sources.map(function (s) { return el("li", { text: s }); }));
-    return el("details", { className: "mg-sources" }, [el("summary", { text: this.t.sources + " (" + this.data.sources.length + ")" }), list]);
+    var list = el("ul", {}, this.data.sources.filter(Boolean).map(function (s) { return el("li", { text: s }); }));
+    return el("details", { className: "mg-sources" }, [
+      el("summary", { text: this.t.sources + " (" + list.childNodes.length + ")" }), list]);
   };
 
+  // The cards of the places beside the map (country-wide, far away, not yet located) that pass the filters.
   App.prototype.renderPanel = function () {
     if (!this.offmapBody) return;
-    var P = this.data.places, node = this.offmapBody, shown = 0;
+    var m = this.model, node = this.offmapBody, shown = 0;
     node.textContent = "";
     node.appendChild(el("p", { className: "mg-note", text: this.t.offmap_note }));
-    for (var p = 0; p < this.nPlaces; p++) {
-      if (!P.panel[p]) continue;
+    for (var p = 0; p < m.nPlaces; p++) {
+      if (m.onMap[p]) continue;
       var card = this.placeCard(p, "article");
       card.setAttribute("data-index", String(p));
-      if (card.querySelector("li")) shown++;
+      if (this.counts[p]) shown++;
       else card.classList.add("mg-empty");
       node.appendChild(card);
     }
     this.offmapCount.textContent = "(" + shown + ")";
   };
 
-  App.prototype.updateCounts = function () {
-    var shownPlaces = 0, mapped = 0, P = this.data.places, shownInc = 0;
-    for (var p = 0; p < this.nPlaces; p++) if (!P.panel[p]) { mapped++; if (this.shown[p]) shownPlaces++; }
-    for (var i = 0; i < this.nInc; i++) if (this.incidentPasses(i)) shownInc++;
-    this.countsNode.textContent = fmt(this.t.visible, { places: shownPlaces, total: mapped, shown: shownInc, all: this.nInc });
+  App.prototype.showCard = function (p) {
+    this.setOffmap(false);
+    var card = this.offmapBody.querySelector('[data-index="' + p + '"]');
+    if (!card) return;
+    card.scrollIntoView({ block: "nearest" });
+    card.classList.add("mg-flash");
+    card.querySelector("h3").focus({ preventScroll: true });
   };
 
-  // Leaflet's own buttons speak English; give them the page's language.
-  App.prototype.translateLeaflet = function () {
-    var t = this.t, root = this.map.getContainer();
-    [[".leaflet-control-zoom-in", t.zoom_in], [".leaflet-control-zoom-out", t.zoom_out],
-     [".leaflet-control-layers-toggle", t.basemaps]].forEach(function (pair) {
-      var node = root.querySelector(pair[0]);
-      if (node) { node.title = pair[1]; node.setAttribute("aria-label", pair[1]); }
-    });
+  App.prototype.updateCounts = function () {
+    var r = this.totals;
+    this.countsNode.textContent = fmt(this.t.visible, { places: r.onMap, total: r.mapped, shown: r.incidents, all: this.model.nInc });
   };
 })(window.mapgen);

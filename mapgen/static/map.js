@@ -1,0 +1,503 @@
+/* mapgen map: draws the places that pass the filters on a Leaflet map.
+ *
+ * The data (page format 2, docs/page-data.md) becomes a core.Model; a Web
+ * Worker (worker.js, with Supercluster) counts what passes the filters and
+ * returns the clusters and places in view, and this file draws only those:
+ * a pin for an exact spot, a dashed ring with its circle of uncertainty for
+ * an approximate one, a bubble for a cluster. Markers that would overlap are
+ * set around their spot with a leader line, and named where there is room.
+ * Cards, panels and the list are in cards.js, panel.js and list.js.
+ */
+(function (core) {
+  "use strict";
+
+  var LABEL_LIMIT = 60;   // name the places on the map when at most this many are in view
+  var SMALL_MAP = 40;     // maps with at most this many places cluster only when zoomed far out
+  var ICON = 30;          // marker size in pixels
+  var PIN = 23;           // a pin's tip is this far below the middle of its head
+  var mapgen = window.mapgen = { core: core };
+
+  // A div icon whose focusable element carries an accessible name (markers are
+  // reachable with Tab; Enter opens the popup or zooms into a cluster).
+  var LabelledIcon = L.DivIcon.extend({
+    createIcon: function (oldIcon) {
+      var div = L.DivIcon.prototype.createIcon.call(this, oldIcon);
+      if (this.options.label) div.setAttribute("aria-label", this.options.label);
+      div.setAttribute("role", "button");
+      return div;
+    },
+  });
+
+  function App(map, data, texts) {
+    this.map = map;
+    this.data = data;
+    this.t = data.i18n;
+    this.model = new core.Model(data);
+    this.texts = texts;
+    this.filters = core.defaultFilters(this.model);
+    this.counts = new Uint32Array(this.model.nPlaces);
+    this.openPlace = -1;
+    this.seq = 0;
+    this.markers = {};    // place -> its marker, while drawn
+    this.drawn = [];      // every layer of the last drawing
+    this.ready = false;
+  }
+  mapgen.App = App;
+
+  /* ---------- the worker ---------- */
+
+  // The worker's code: the pinned Supercluster (inline, or fetched from its
+  // file with its hash checked by the browser), core.js and worker.js.
+  App.prototype.startWorker = function () {
+    var node = document.getElementById("mapgen-supercluster");
+    var library = node.textContent.trim()
+      ? Promise.resolve(node.textContent)
+      : fetch(node.getAttribute("data-src"), { integrity: node.getAttribute("data-integrity"), mode: "cors" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); });
+    var self = this;
+    return library.then(function (code) {
+      var source = [code, document.getElementById("mapgen-core").textContent,
+                    document.getElementById("mapgen-worker").textContent].join("\n;\n");
+      self.worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+      self.replies = {};
+      self.worker.onmessage = function (event) {
+        var msg = event.data, done = self.replies[msg.seq];
+        delete self.replies[msg.seq];
+        if (msg.error) throw new Error("mapgen worker: " + msg.error);
+        if (done) done(msg);
+      };
+      var m = self.model, P = self.data.places;
+      return self.ask({ type: "init", model: {
+        nPlaces: m.nPlaces, nInc: m.nInc, place: m.place, mask: m.mask, status: m.status, day: m.day,
+        source: m.source, onMap: m.onMap, minDay: m.minDay, maxDay: m.maxDay,
+        lat: Float64Array.from(P.lat, function (v) { return v === null ? NaN : v; }),
+        lon: Float64Array.from(P.lon, function (v) { return v === null ? NaN : v; }),
+        data: { places: { name: P.name, aliases: P.aliases }, taxonomy: self.data.taxonomy,
+                sources: self.data.sources, statuses: self.data.statuses, date_precisions: self.data.date_precisions },
+      }, options: self.clusterOptions() });
+    });
+  };
+
+  App.prototype.ask = function (msg) {
+    var self = this;
+    msg.seq = ++this.seq;
+    return new Promise(function (resolve) { self.replies[msg.seq] = resolve; self.worker.postMessage(msg); });
+  };
+
+  // Small maps cluster only when zoomed well out of their first view; large ones until zoom 17.
+  App.prototype.clusterOptions = function () {
+    var small = this.model.nPlaces <= SMALL_MAP;
+    return { radius: small ? 40 : 60, maxZoom: this.map.getMaxZoom(),
+             clusterBelow: small ? Math.max(0, this.fitZoom() - 3) : 17 };
+  };
+
+  /* ---------- filtering and drawing ---------- */
+
+  // Apply this.filters: the worker counts, then the view is drawn again. Resolves once drawn.
+  App.prototype.apply = function () {
+    var self = this, filters = Object.assign({}, this.filters);
+    this.filtering = filters;
+    return this.ask({ type: "filter", filters: filters }).then(function (result) {
+      if (self.filtering !== filters) return null; // a newer filter is on its way
+      self.counts = result.counts;
+      self.totals = result;
+      self.map.closePopup();
+      if (self.renderPanel) self.renderPanel();
+      return self.redraw().then(function () {
+        if (self.filtering !== filters) return;
+        if (self.updateCounts) self.updateCounts();
+        self.writeHash();
+        self.map.fire("mapgen:filtered");
+      });
+    });
+  };
+
+  // Ask the worker for the view and draw it; resolves once drawn (or overtaken by a newer view).
+  App.prototype.redraw = function () {
+    var self = this, map = this.map, b = map.getBounds().pad(0.25), zoom = map.getZoom();
+    var ticket = this.viewTicket = {};
+    var bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    if (b.getEast() - b.getWest() >= 360) { bbox[0] = -180; bbox[2] = 180; }
+    return this.ask({ type: "view", bbox: bbox, zoom: zoom }).then(function (answer) {
+      if (self.viewTicket !== ticket) return;
+      self.draw(answer.items, zoom);
+      self.afterDraw();
+    });
+  };
+
+  // Draw the clusters and places of the view. A place's marker stays the same
+  // element while it is drawn at the same spot (an open popup stays open).
+  App.prototype.draw = function (items, zoom) {
+    var map = this.map, P = this.data.places, self = this;
+    this.drawn.forEach(function (layer) { map.removeLayer(layer); });
+    this.drawn = [];
+    var points = [], clusters = [];
+    for (var k = 0; k < items.length; k += 5) {
+      var latlng = L.latLng(items[k + 1], items[k]);
+      if (items[k + 2] >= 0) {
+        // where the marker's head is: a pin's tip is on the spot, its head above it
+        var at = map.latLngToLayerPoint(latlng), lift = P.precision[items[k + 2]] === 0 ? PIN : 0;
+        points.push({ p: items[k + 2], latlng: latlng, at: L.point(at.x, at.y - lift), lift: lift });
+      } else clusters.push({ id: items[k + 3], n: items[k + 4], latlng: latlng });
+    }
+    clusters.forEach(function (c) { self.add(self.clusterMarker(c, zoom)); });
+    // markers that would overlap are set around their spot
+    var where = core.spread(points.map(function (pt) { return pt.at; }), ICON,
+                            points.map(function (pt) { return self.importance(pt.p); }));
+    var labels = points.length <= LABEL_LIMIT ? this.layoutLabels(points, where) : [];
+    var areas = {}, markers = {};
+    points.forEach(function (pt, j) {
+      var p = pt.p, moved = Math.abs(where[j].x - pt.at.x) + Math.abs(where[j].y - pt.at.y) > 0.5;
+      var shownAt = moved ? map.layerPointToLatLng(L.point(where[j].x, where[j].y + pt.lift)) : pt.latlng;
+      if (P.radius[p] > 0) { // places sharing a spot and radius share one circle
+        var key = pt.latlng.lat + "," + pt.latlng.lng + "," + P.radius[p], colour = self.markerColour(p);
+        if (!areas[key]) {
+          areas[key] = self.add(L.circle(pt.latlng, { radius: P.radius[p], renderer: self.renderer, className: "mg-area",
+            color: colour, weight: 2, dashArray: "6 6", fillOpacity: 0.06, interactive: false }));
+        } else if (areas[key].options.color !== colour) areas[key].setStyle({ color: "#444" }); // several types
+      }
+      if (moved) { // a leader line from the marker to its spot
+        self.add(L.polyline([pt.latlng, shownAt], { renderer: self.renderer, color: "#333", weight: 1.5, opacity: 0.8,
+          interactive: false }));
+        self.add(L.circleMarker(pt.latlng, { renderer: self.renderer, radius: 3, color: "#333", weight: 1,
+          fillColor: "#fff", fillOpacity: 1, interactive: false }));
+      }
+      var id = shownAt.lat.toFixed(7) + "," + shownAt.lng.toFixed(7) + "," + (labels[j] ? labels[j].side + labels[j].text : "");
+      var old = self.markers[p];
+      if (old && (old.mgId === id || old.isPopupOpen())) {
+        markers[p] = old;
+        delete self.markers[p];
+        return;
+      }
+      markers[p] = self.placeMarker(p, shownAt, labels[j], id);
+    });
+    Object.keys(this.markers).forEach(function (p) { map.removeLayer(self.markers[p]); });
+    this.markers = markers;
+  };
+
+  App.prototype.placeMarker = function (p, latlng, label, id) {
+    var self = this, P = this.data.places;
+    var marker = L.marker(latlng, { icon: this.iconFor(p, label), keyboard: true, riseOnHover: true }).addTo(this.map);
+    marker.mgPlace = p;
+    marker.mgId = id;
+    marker.bindPopup(function () { return self.placeCard(p, "div"); }, this.popupOptions());
+    if (!label) marker.bindTooltip(P.name[p], { direction: "top" });
+    return marker;
+  };
+
+  // Which of two places gets the better spot: more incidents, then an exact position.
+  App.prototype.importance = function (p) {
+    return this.model.count(p) + (this.data.places.precision[p] === 0 ? 0.5 : 0);
+  };
+
+  App.prototype.add = function (layer) {
+    layer.addTo(this.map);
+    this.drawn.push(layer);
+    return layer;
+  };
+
+  // Where each place's name goes beside its marker, if anywhere (names never overlap).
+  App.prototype.layoutLabels = function (points, where) {
+    var P = this.data.places, size = this.map.getSize(), self = this;
+    var origin = this.map.containerPointToLayerPoint([0, 0]);
+    var context = (this.measure = this.measure || document.createElement("canvas").getContext("2d"));
+    context.font = "600 12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+    var items = points.map(function (pt, j) {
+      var forms = core.nameForms(P.name[pt.p]);
+      return { x: where[j].x, y: where[j].y, h: 18, r: ICON / 2 + 1, priority: self.importance(pt.p), forms: forms,
+               widths: forms.map(function (f) { return Math.ceil(context.measureText(f).width) + 10; }) };
+    });
+    // the panels and buttons over the map
+    var root = this.map.getContainer(), frame = root.getBoundingClientRect(), obstacles = [];
+    [].forEach.call(root.querySelectorAll(".leaflet-control"), function (node) {
+      var r = node.getBoundingClientRect();
+      if (!r.width) return;
+      obstacles.push({ x0: origin.x + r.left - frame.left - 4, y0: origin.y + r.top - frame.top - 4,
+                       x1: origin.x + r.right - frame.left + 4, y1: origin.y + r.bottom - frame.top + 4 });
+    });
+    var placed = core.placeLabels(items, { x0: origin.x, y0: origin.y, x1: origin.x + size.x, y1: origin.y + size.y },
+                                  6, obstacles);
+    return placed.map(function (label, j) {
+      if (!label) return null;
+      // the name's box relative to the icon's top left corner (the marker's head is ICON wide)
+      return { side: label.side, text: items[j].forms[label.form], full: label.form === 0,
+               left: label.box.x0 - (where[j].x - ICON / 2), top: label.box.y0 - (where[j].y - ICON / 2) };
+    });
+  };
+
+  App.prototype.clusterMarker = function (c, zoom) {
+    var self = this;
+    var marker = L.marker(c.latlng, { keyboard: true, icon: new LabelledIcon({
+      html: mapgen.el("div", { className: "mg-cluster" }, [mapgen.el("span", { text: String(c.n) })]),
+      className: "mg-icon mg-cluster-icon", iconSize: [36, 36], label: core.fmt(this.t.cluster_label, { n: c.n }),
+    }) });
+    marker.on("click", function () { self.expand(c, zoom); }); // Leaflet turns Enter into a click
+    marker.on("add", function () {
+      L.DomEvent.on(marker.getElement(), "keydown", function (ev) { if (ev.key === " ") { L.DomEvent.preventDefault(ev); self.expand(c, zoom); } });
+    });
+    return marker;
+  };
+
+  // Zoom into a cluster until its places show.
+  App.prototype.expand = function (c, zoom) {
+    var self = this;
+    this.ask({ type: "expand", cluster: c.id, zoom: Math.floor(zoom) }).then(function (answer) {
+      var b = answer.bbox, bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+      var next = Math.min(self.map.getBoundsZoom(bounds.pad(0.1)), self.map.getMaxZoom());
+      self.map.setView(bounds.getCenter(), Math.max(next, Math.floor(zoom) + 1));
+    });
+  };
+
+  /* ---------- markers ---------- */
+
+  App.prototype.dominantTag = function (p) {
+    var best = -1, bestSeverity = -1, tax = this.data.taxonomy, m = this.model;
+    for (var i = m.start[p]; i < m.start[p + 1]; i++) {
+      for (var k = 0; k < tax.length; k++) {
+        if ((m.mask[i] >>> k) & 1 && tax[k].severity > bestSeverity) { best = k; bestSeverity = tax[k].severity; }
+      }
+    }
+    return best;
+  };
+
+  App.prototype.markerColour = function (p) {
+    var k = this.dominantTag(p);
+    return k >= 0 ? this.data.taxonomy[k].colour : "#555";
+  };
+
+  var DOUBTFUL = ["unverified", "disputed", "candidate"];
+
+  // "?" when every incident there is in doubt (unverified, disputed or not yet reviewed)
+  App.prototype.doubtful = function (p) {
+    var m = this.model, statuses = this.data.statuses;
+    for (var i = m.start[p]; i < m.start[p + 1]; i++) if (DOUBTFUL.indexOf(statuses[m.status[i]]) < 0) return false;
+    return true;
+  };
+
+  // The accessible name says what the marker shows: name, incidents, how precisely known, doubt.
+  App.prototype.markerLabel = function (p) {
+    var n = this.model.count(p), t = this.t, P = this.data.places;
+    var parts = [core.fmt(n === 1 ? t.marker_label_one : t.marker_label, { name: P.name[p], n: n })];
+    var precision = this.data.precisions[P.precision[p]];
+    if (precision !== "exact") parts.push(t["marker_" + precision]);
+    if (this.doubtful(p)) parts.push(t.marker_doubtful);
+    return parts.join(", ");
+  };
+
+  App.prototype.iconFor = function (p, label) {
+    var k = this.dominantTag(p), tag = k >= 0 ? this.data.taxonomy[k] : null, el = mapgen.el;
+    var exact = this.data.places.precision[p] === 0, n = this.model.count(p);
+    var box = el("div", {
+      className: "mg-marker " + (exact ? "mg-pin" : "mg-ring") + (this.doubtful(p) ? " mg-doubtful" : ""),
+      style: "--mg-colour:" + (tag ? tag.colour : "#555"),
+    }, [
+      el("i", { className: "fa-solid fa-" + (tag ? tag.icon : "circle-info"), "aria-hidden": "true" }),
+      n > 1 ? el("span", { className: "mg-count", "aria-hidden": "true", text: String(n) }) : null,
+    ]);
+    var html = el("div", { className: "mg-spot" }, [box]);
+    if (label) { // the name beside the marker; screen readers hear the marker's own name
+      html.appendChild(el("span", { className: "mg-name", "aria-hidden": "true", text: label.text,
+        title: label.full ? null : this.data.places.name[p],
+        style: "left:" + Math.round(label.left) + "px;top:" + Math.round(label.top) + "px" }));
+    }
+    var lift = exact ? PIN : 0;
+    return new LabelledIcon({ html: html, className: "mg-icon" + (label ? " mg-labelled" : ""), label: this.markerLabel(p),
+      iconSize: [ICON, ICON + lift], iconAnchor: [ICON / 2, ICON / 2 + lift], popupAnchor: [0, -ICON / 2 - lift + 2],
+      tooltipAnchor: [0, -ICON / 2 - lift] });
+  };
+
+  /* ---------- popups ---------- */
+
+  // Popups scroll inside rather than grow past the screen.
+  App.prototype.popupOptions = function () {
+    return { maxWidth: 360, minWidth: 240, maxHeight: Math.max(200, this.map.getSize().y - 300), autoPan: false };
+  };
+
+  // Pan the map so an opened popup is fully visible and clear of the panel (top
+  // left), the map's buttons (top right) and the side panel (bottom right);
+  // Leaflet's own autoPan knows none of them.
+  App.prototype.keepClear = function (popup) {
+    var node = popup.getElement();
+    if (!node) return;
+    var box = node.getBoundingClientRect(), root = this.map.getContainer().getBoundingClientRect(), gap = 10;
+    var area = { left: root.left + gap, right: root.right - gap, top: root.top + gap, bottom: root.bottom - 20 };
+    var panel = this.panelNode.getBoundingClientRect();
+    var buttons = this.map.getContainer().querySelector(".leaflet-top.leaflet-right").getBoundingClientRect();
+    if (panel.width && box.top < panel.bottom + gap) {
+      if (root.right - gap - (panel.right + gap) >= box.width) area.left = panel.right + gap;
+      else area.top = Math.max(area.top, panel.bottom + gap);
+    }
+    if (buttons.width && box.top < buttons.bottom + gap) {
+      if (buttons.left - gap - area.left >= box.width) area.right = buttons.left - gap;
+      else area.top = Math.max(area.top, buttons.bottom + gap);
+    }
+    var side = this.offmapNode ? this.offmapNode.getBoundingClientRect() : null, pin = 45; // marker under the tip
+    if (side && side.width && box.right > side.left) {
+      if (side.top - gap - pin - area.top >= box.height) area.bottom = Math.min(area.bottom, side.top - gap - pin);
+      else if (side.left - gap - area.left >= box.width) area.right = Math.min(area.right, side.left - gap);
+      else area.bottom = Math.min(area.bottom, side.top - gap);
+    }
+    var dx = box.right > area.right ? box.right - area.right : box.left < area.left ? box.left - area.left : 0;
+    var dy = box.top < area.top ? box.top - area.top
+      : box.bottom > area.bottom ? Math.min(box.bottom - area.bottom, box.top - area.top) : 0;
+    if (dx || dy) this.map.panBy([dx, dy], { animate: false });
+  };
+
+  App.prototype.watchPopups = function () {
+    var self = this;
+    this.map.on("popupopen", function (ev) {
+      var node = ev.popup.getElement(), source = ev.popup._source;
+      self.keepClear(ev.popup);
+      var close = node.querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", self.t.close); close.title = self.t.close; }
+      node.setAttribute("role", "dialog");
+      var heading = node.querySelector("h3");
+      if (heading) node.setAttribute("aria-label", heading.textContent);
+      // opened from the keyboard: move focus into the popup so it is read out
+      var icon = source && source.getElement && source.getElement();
+      if (icon && document.activeElement === icon && heading) heading.focus({ preventScroll: true });
+      L.DomEvent.on(node, "keydown", function (e) {
+        if (e.key === "Escape") { self.map.closePopup(); if (icon && icon.isConnected) icon.focus({ preventScroll: true }); }
+      });
+      self.openPlace = source && source.mgPlace !== undefined ? source.mgPlace : -1;
+      self.writeHash();
+    });
+    this.map.on("popupclose", function (ev) {
+      if (self.openPlace === (ev.popup._source && ev.popup._source.mgPlace)) self.openPlace = -1;
+      self.writeHash();
+    });
+  };
+
+  /* ---------- showing one place ---------- */
+
+  // Show place p: open its popup on the map, or its card in the side panel.
+  // keepFilters: leave the filters alone even if they hide the place.
+  App.prototype.focusPlace = function (p, keepFilters) {
+    var self = this, m = this.model;
+    if (this.isNarrow && this.isNarrow()) this.setPanel(true);
+    var hidden = !this.counts[p];
+    if (hidden && keepFilters) return Promise.resolve();
+    var reset = hidden ? (this.filters = core.defaultFilters(m), this.syncInputs(), this.apply()) : Promise.resolve();
+    return reset.then(function () {
+      if (!m.onMap[p]) { self.showCard(p); return null; }
+      // the zoom from which the place is not inside a cluster, and not nearer than needed
+      return self.ask({ type: "reveal", place: p, zoom: Math.floor(self.map.getZoom()) }).then(function (answer) {
+        self.focusAfterDraw = { place: p, focus: !keepFilters };
+        var latlng = L.latLng(self.data.places.lat[p], self.data.places.lon[p]);
+        var zoom = Math.max(self.map.getZoom(), answer.zoom);
+        if (self.map.getBounds().pad(-0.2).contains(latlng) && zoom === self.map.getZoom()) self.redraw();
+        else self.map.setView(latlng, zoom, { animate: false });
+      });
+    });
+  };
+
+  App.prototype.afterDraw = function () {
+    var wanted = this.focusAfterDraw, marker = wanted && this.markers[wanted.place];
+    if (!marker) return;
+    this.focusAfterDraw = null;
+    marker.openPopup();
+    var node = marker.getPopup().getElement(), heading = node && node.querySelector("h3");
+    if (heading && wanted.focus) heading.focus({ preventScroll: true });
+  };
+
+  /* ---------- permalink ---------- */
+
+  App.prototype.writeHash = function () {
+    if (!this.ready) return;
+    var c = this.map.getCenter();
+    var hash = core.formatHash(this.model, { filters: this.filters, place: this.openPlace,
+      view: { zoom: this.map.getZoom(), lat: c.lat, lon: c.lng } });
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  };
+
+  App.prototype.fitZoom = function () {
+    var bounds = this.placesBounds();
+    return bounds ? Math.min(this.map.getBoundsZoom(bounds, false, this.fitPadding()), 14) : 2;
+  };
+
+  App.prototype.placesBounds = function () {
+    var P = this.data.places, pts = [];
+    for (var p = 0; p < this.model.nPlaces; p++) if (this.model.onMap[p]) pts.push([P.lat[p], P.lon[p]]);
+    return pts.length ? L.latLngBounds(pts) : null;
+  };
+
+  App.prototype.fitPadding = function () {
+    var wide = this.map.getSize().x > 700 && !this.panelNode.classList.contains("mg-collapsed");
+    var left = wide ? this.panelNode.offsetWidth + 20 : 20;
+    return L.point(left + 60, 100); // room for names beside the markers
+  };
+
+  App.prototype.fitAll = function () {
+    var bounds = this.placesBounds();
+    if (!bounds) { this.map.setView([20, 0], 2, { animate: false }); return; }
+    var wide = this.map.getSize().x > 700 && !this.panelNode.classList.contains("mg-collapsed");
+    var left = wide ? this.panelNode.offsetWidth + 20 : 20;
+    this.map.fitBounds(bounds, { maxZoom: 14, paddingTopLeft: [left + 30, 50], paddingBottomRight: [60, 50], animate: false });
+  };
+
+  App.prototype.restore = function (state) {
+    this.filters = state.filters;
+    this.syncInputs();
+    if (state.view) this.map.setView([state.view.lat, state.view.lon], state.view.zoom, { animate: false });
+    else this.fitAll();
+  };
+
+  App.prototype.start = function () {
+    var self = this;
+    this.renderer = L.canvas({ padding: 0.3 });
+    this.buildControls();
+    this.translateLeaflet();
+    this.watchPopups();
+    var state = core.parseHash(this.model, location.hash, this.map.getMaxZoom());
+    this.restore(state);
+    return this.startWorker().then(function () { return self.apply(); }).then(function () {
+      self.ready = true;
+      self.map.on("moveend", function () { self.redraw(); self.writeHash(); });
+      window.addEventListener("hashchange", function () { self.followHash(); });
+      if (state.place >= 0) return self.focusPlace(state.place, true);
+      self.writeHash();
+    }).then(function () {
+      document.documentElement.setAttribute("data-mapgen-ready", "1");
+    });
+  };
+
+  // A link followed on the open page (the hash changed): apply it as a fresh load would.
+  App.prototype.followHash = function () {
+    var self = this, hash = location.hash;
+    if (hash === this.lastHash) return;
+    var state = core.parseHash(this.model, hash, this.map.getMaxZoom());
+    this.ready = false;
+    this.restore(state);
+    this.apply().then(function () {
+      self.ready = true;
+      if (state.place >= 0) return self.focusPlace(state.place, true);
+      self.writeHash();
+    });
+  };
+
+  // Leaflet's own buttons speak English; give them the page's language.
+  App.prototype.translateLeaflet = function () {
+    var t = this.t, root = this.map.getContainer();
+    [[".leaflet-control-zoom-in", t.zoom_in], [".leaflet-control-zoom-out", t.zoom_out],
+     [".leaflet-control-layers-toggle", t.basemaps]].forEach(function (pair) {
+      var node = root.querySelector(pair[0]);
+      if (node) { node.title = pair[1]; node.setAttribute("aria-label", pair[1]); }
+    });
+  };
+
+  // Start the map of a folium map object; the data from the page, or from the site's data folder.
+  mapgen.start = function (map, dataNode) {
+    var node = document.getElementById(dataNode);
+    var site = node.getAttribute("data-src");
+    var loaded = site
+      ? fetch(site).then(function (r) { return r.json(); })
+      : Promise.resolve(JSON.parse(node.textContent));
+    return loaded.then(function (data) {
+      var inline = document.getElementById("mapgen-texts");
+      var texts = new mapgen.Texts(data.texts, inline && inline.textContent
+        ? function () { return JSON.parse(inline.textContent); } : null);
+      var app = mapgen.app = new App(map, data, texts);
+      return app.start();
+    });
+  };
+})(window.mapgenCore);
