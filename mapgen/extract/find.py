@@ -31,9 +31,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .errors import MapgenError
-from .read import COLUMNS
-from .wordmatch import Matcher, fold, sentences, tokens
+from ..errors import MapgenError
+from ..read import COLUMNS
+from .words import Matcher, fold, sentences, tokens
 
 __all__ = ["extract", "extract_file", "known_places", "rows_csv", "sentences", "Candidate", "KnownPlaces"]
 
@@ -67,7 +67,7 @@ class KnownPlaces:
 
 def known_places(csv_path: Path, encoding: str | None = None) -> KnownPlaces:
     """The places of the CSV at ``csv_path``, read leniently (cells are not checked)."""
-    from .read import read_table
+    from ..read import read_table
 
     frame = read_table(csv_path, encoding).frame
     known = KnownPlaces()
@@ -88,7 +88,7 @@ def known_places(csv_path: Path, encoding: str | None = None) -> KnownPlaces:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Gazetteer names that are also common words (``data/gazetteer_stopwords.txt``)."""
-    text = resources.files("mapgen").joinpath("data/gazetteer_stopwords.txt").read_text("utf-8")
+    text = resources.files("mapgen").joinpath("data/extract/gazetteer_stopwords.txt").read_text("utf-8")
     return frozenset(fold(w) for line in text.splitlines()
                      if (w := line.split("#", 1)[0].strip()))
 
@@ -134,7 +134,7 @@ def gazetteer_names(min_population: int, prefer: tuple[str, ...] = ()) -> dict[s
 @lru_cache(maxsize=1)
 def cues() -> tuple[tuple[str, str, str], ...]:
     """(tag, language, cue) rows of ``data/cues.csv``."""
-    text = resources.files("mapgen").joinpath("data/cues.csv").read_text("utf-8")
+    text = resources.files("mapgen").joinpath("data/extract/cues.csv").read_text("utf-8")
     return tuple((r["tag"], r["lang"], r["cue"]) for r in csv.DictReader(text.splitlines()))
 
 
@@ -148,7 +148,7 @@ def _gazetteer_matcher(min_population: int, prefer: tuple[str, ...]) -> Matcher:
 
 @lru_cache(maxsize=1)
 def _cue_matcher() -> Matcher:
-    from .taxonomy import load_taxonomy
+    from ..taxonomy import load_taxonomy
 
     order = {tag: k for k, tag in enumerate(load_taxonomy())}
     matcher = Matcher()
@@ -172,7 +172,7 @@ class Candidate:
     @property
     def tags(self) -> list[str]:
         """The suggested incident types, in taxonomy order."""
-        from .taxonomy import load_taxonomy
+        from ..taxonomy import load_taxonomy
 
         found = {tag for _, tag in self.cues}
         return [tag for tag in load_taxonomy() if tag in found]
@@ -265,8 +265,8 @@ def extract_file(article: str | Path, csv_path: str | Path = "places.csv", *, ap
     With ``append`` the rows not yet in ``csv_path`` are added to it (see
     :func:`mapgen.formats.append_rows`). Returns the rows and how many were added.
     """
-    from .config import load_config
-    from .formats import append_rows
+    from ..config import load_config
+    from ..formats import append_rows
 
     article, csv_path = Path(article), Path(csv_path)
     if date:
@@ -285,7 +285,7 @@ def extract_file(article: str | Path, csv_path: str | Path = "places.csv", *, ap
     rows = extract(text, known, min_population=min_population, prefer=prefer).rows(source or article.name, date)
     if not append:
         return rows, 0
-    from .read import read_table
+    from ..read import read_table
 
     frame = read_table(csv_path).frame
     present = set(zip(frame["place"].str.strip(), frame["summary"].str.strip(), frame["source"].str.strip()))
