@@ -153,10 +153,17 @@ def test_new_report_gives_one_candidate_per_place_with_facilities_and_countries(
 
 
 def test_a_facility_with_no_city_in_reach_is_not_a_candidate():
-    text = "Protests in Aktobe and Atyrau.\n\nAt the airport all flights were cancelled."
+    text = "Protests in Aktobe and Atyrau.\n\nMoscow called for calm.\n\nAt the airport all flights were cancelled."
     result = extract(text)
-    assert [c.place.name for c in result.candidates] == ["Aktobe", "Atyrau"]
+    assert [c.place.name for c in result.candidates] == ["Aktobe", "Atyrau", "Moscow"]
     assert [(label, span.start) for label, span in result.unplaced] == [("Airport", text.index("airport"))]
+
+
+def test_a_facility_takes_the_city_of_the_paragraph_before_unless_it_is_abroad():
+    text = "Protests in Karaganda.\n\nIn Pavlodar it was quiet.\n\nTwelve were injured, the hospital said."
+    assert [c.place.name for c in extract(text).candidates] == ["Karagandy", "Pavlodar", "Hospital, Pavlodar"]
+    abroad = "Protests in Karaganda and Pavlodar.\n\nMoscow called for calm.\n\nThe hospital was full."
+    assert extract(abroad).unplaced[0][0] == "Hospital"
 
 
 def test_a_facility_of_the_csv_keeps_its_name(folder):

@@ -5,7 +5,10 @@ facility word becomes a candidate only with a city in reach, as there is
 nothing to geocode otherwise:
 
 1. the nearest city named in the same sentence ("des Flughafens in Almaty");
-2. else the last city named before it in the same paragraph;
+2. else the last city named before it in the same paragraph, or in the
+   paragraph before when that city is in the report's home country (the
+   country of most of its city mentions): a paragraph on Moscow's reaction
+   does not put the next paragraph's airport in Moscow;
 3. else the report's main city: the one mentioned most often, if one is.
 
 The candidate is named "Airport, Almaty", with the geocoder query
@@ -48,22 +51,31 @@ def is_city(place: Place) -> bool:
 
 
 def city_in_reach(at: int, sentence: int, paragraph: int,
-                  cities: Sequence[tuple[int, int, int, Place]]) -> tuple[int, Place] | tuple[None, None]:
+                  cities: Sequence[tuple[int, int, int, Place]]) -> tuple[int, Place] | tuple[None, Place | None]:
     """The city for a facility mention at token ``at``.
 
     ``cities`` are (token, sentence, paragraph, place) of the report's city
     mentions in text order. Returns the index in ``cities`` of the mention used
     when it is in the same sentence (so that its cues go to the facility), else
-    None, and the city; (None, None) when no city is in reach.
+    None, and the city, or None when no city is in reach.
     """
     same = [(abs(tok - at), k) for k, (tok, s, _, _) in enumerate(cities) if s == sentence]
     if same:
         k = min(same)[1]
         return k, cities[k][3]
-    before = [c for c in cities if c[2] == paragraph and c[0] < at]
-    if before:
-        return None, before[-1][3]
+    before = [c for c in cities if c[0] < at and c[2] in (paragraph, paragraph - 1)]
+    home = _home_country(cities)
+    if before and (before[-1][2] == paragraph or before[-1][3].country == home):
+        return None, before[-1][3]  # a city of the previous paragraph only if it is no place abroad
     counts = Counter(c[3] for c in cities).most_common(2)
     if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
         return None, counts[0][0]
     return None, None
+
+
+def _home_country(cities: Sequence[tuple[int, int, int, Place]]) -> str | None:
+    """The country most of the report's city mentions are in, if one is."""
+    counts = Counter(c[3].country for c in cities if c[3].country).most_common(2)
+    if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+        return counts[0][0]
+    return None
