@@ -297,7 +297,8 @@ def test_append_adds_candidates_once_and_keeps_the_file(folder):
     assert list(new["place"]) == ["Mayor's office, Almaty", "Almaty International Airport", "Moscow",
                                   "Central market"]
     assert list(new["tags"])[2] == ["deployment", "statement"]
-    assert list(new["summary"])[2] == "Candidate found by mapgen extract: 1 mention; cues suggest deployment, statement."
+    assert list(new["summary"])[2] == ("Candidate found by mapgen extract: 1 mention; "
+                                       "cues suggest deployment, statement.")
     assert mapgen_cli("validate", cwd=folder).exit_code == 0
     # the same report again adds nothing
     again = mapgen_cli("extract", "ru.txt", "--append", cwd=folder)

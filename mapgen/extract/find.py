@@ -156,7 +156,8 @@ def _place_facilities(text: str, mentions: list[_Mention], result: Extraction, k
         if used is None and m.sentence in country_sentences:
             city = None  # "Geldautomaten in mehreren kasachischen Städten": in no one city
         if city is None:
-            result.unplaced.append((m.facility.label, Span(text[m.match.start:m.match.end], m.match.start, m.match.end)))
+            word = Span(text[m.match.start:m.match.end], m.match.start, m.match.end)
+            result.unplaced.append((m.facility.label, word))
             continue
         if used is not None:
             city_mentions[used].takes_cues = False  # "Flughafen in Almaty": the cues are the airport's

@@ -1,17 +1,18 @@
 """The word tables extraction reads, all in ``mapgen/data/extract/``, each loaded once.
 
-| file | what it holds |
-|---|---|
-| ``cues.csv`` | incident tag, language, cue word (``shot*``: any word starting so) |
-| ``facilities.csv`` | kinds of place reports name, their English label, whether they are an area that locates other facilities ("on Republic Square"), and words in en/de/ru (``;``-separated; ``*flughafen``: any German compound ending so) |
-| ``titles.csv`` | titles and roles that precede a person's name (``Gen.``: an abbreviation) |
-| ``first_names.txt`` | first names: followed by a capitalised word, the pair is a person |
-| ``country_names.csv`` | everyday country names that ISO's translations lack ("Russland") |
-| ``country_adjectives.csv`` | adjectives that stand for a country ("kasachisch"), in lemma form |
-| ``gazetteer_stopwords.txt`` | city names that are also common words or personal names |
-| ``language_words.csv`` | short common words that tell German from English |
-| ``conjunctions.csv`` | words that join two places sharing what is said of them ("in Aktobe and Atyrau") |
-| ``name_endings.csv`` | ending alternations of names, learned from the lemmatiser (:mod:`.endings`) |
+- ``cues.csv``: incident tag, language, cue word (``shot*``: any word starting so).
+- ``facilities.csv``: kinds of place reports name, their English label, whether
+  they are an area that locates other facilities ("on Republic Square"), and
+  their words in en/de/ru (``;``-separated; ``*flughafen``: any German compound
+  ending so).
+- ``titles.csv``: titles and roles that precede a person's name (``Gen.``: an abbreviation).
+- ``first_names.txt``: first names; followed by a capitalised word, the pair is a person.
+- ``country_names.csv``: everyday country names that ISO's translations lack ("Russland").
+- ``country_adjectives.csv``: adjectives that stand for a country ("kasachisch"), in lemma form.
+- ``gazetteer_stopwords.txt``: city names that are also common words or personal names.
+- ``language_words.csv``: short common words that tell German from English.
+- ``conjunctions.csv``: words that join two places sharing what is said of them ("in Aktobe and Atyrau").
+- ``name_endings.csv``: ending alternations of names, learned from the lemmatiser (:mod:`.endings`).
 """
 
 from __future__ import annotations
