@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
-from .words import Token, fold, keys, lemma, name_keys
+from .words import Token, fold, keys, lemma
 
 # What may stand between two words of one phrase: a space, a hyphen, an apostrophe ("mayor's").
 _GAP = re.compile(r"[ \t\r\n\-‐–'’]{1,3}")
 _PHRASE_WORD = re.compile(r"\*?\w+\*?")
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple, not a dataclass: the gazetteer makes some 70,000 of them
     mode: str  # "keys", "prefix", "suffix" or "case"
     text: str  # folded, without its *; as written for "case"
     forms: frozenset[str] = frozenset()
@@ -64,21 +63,20 @@ class Phrases:
         self._by_suffix: dict[str, list[tuple[tuple[_Word, ...], Any, int, bool]]] = {}
 
     def _word(self, raw: str, name: bool) -> _Word:
+        if name:  # folded already; the words of the text are expanded to a name's forms (words.name_keys)
+            return _Word("keys", raw, frozenset((raw,)))
         if raw.endswith("*"):
             return _Word("prefix", fold(raw[:-1]))
         if raw.startswith("*"):
             return _Word("suffix", fold(raw[1:]))
         if raw.isupper() and len(raw) <= 5:
             return _Word("case", raw)
-        if name:
-            folded = fold(raw)
-            return _Word("keys", folded, name_keys(folded, self.lang))
         return _Word("keys", fold(raw), keys(raw, self.lang))
 
     def add(self, phrase: str, target: Any, *, rank: int = 0, capital: bool = False, name: bool = False) -> None:
         """Add ``phrase``; ``capital``: its first word must be capitalised in the text;
-        ``name``: compare its words as names (no lemmatiser lookup, which is slow for
-        the gazetteer's hundred thousand names and useless for them)."""
+        ``name``: a folded name, its words taken as written (no lemmatiser lookup, which
+        is slow for the gazetteer's names and useless for them)."""
         words = tuple(self._word(w, name) for w in _PHRASE_WORD.findall(phrase))
         if not words:
             return

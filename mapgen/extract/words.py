@@ -8,9 +8,9 @@ Word forms are left to maintained tools, not to suffix rules of our own:
 * A proper name no dictionary knows ("Almatys", "в Алмате") is compared by
   analogy with the names the lemmatiser does know: the ending alternations of
   its dictionary's capitalised entries (``data/extract/name_endings.csv``, learned
-  from simplemma by :mod:`mapgen.extract.endings`) give the name's possible
-  base forms, and two forms match when they share one ("Алмате" and "Алматы"
-  both may come from "Алмата").
+  from simplemma by :mod:`mapgen.extract.endings`) give the word's possible base
+  forms and their other forms ("Алмате" may come from "Алмата", whose genitive
+  is "Алматы", the city's name).
 * Sentences come from ``pysbd``; a sentence that pysbd ends after a title
   abbreviation of ``data/extract/titles.csv`` ("Gen. Ivanov") is joined to the next.
 """
@@ -71,13 +71,17 @@ def lemma(word: str, lang: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def name_keys(folded: str, lang: str) -> frozenset[str]:
-    """The forms one (folded) word of a name is compared by: itself and its possible
-    base forms by analogy with the names the lemmatiser knows (see the module docstring)."""
-    found = {folded}
-    for form_end, lemma_end in tables.name_endings(lang):
-        if folded.endswith(form_end) and len(folded) - len(form_end) >= _MIN_NAME:
-            found.add(folded[:len(folded) - len(form_end)] + lemma_end)
-    return frozenset(found)
+    """The forms a (folded) word of the text may take as a name: itself, its possible base
+    forms by analogy with the names the lemmatiser knows ("алмате" → "алмата"), and the
+    forms of those ("алмата" → "алматы"), so that two forms of one name meet although
+    neither is the other's base (see the module docstring). Names of the gazetteer are
+    indexed as written, so only the words of a report are expanded."""
+    endings = tables.name_endings(lang)
+    bases = {folded} | {folded[:len(folded) - len(form_end)] + lemma_end for form_end, lemma_end in endings
+                        if folded.endswith(form_end) and len(folded) - len(form_end) >= _MIN_NAME}
+    forms = {base[:len(base) - len(lemma_end)] + form_end for base in bases for form_end, lemma_end in endings
+             if base.endswith(lemma_end) and len(base) - len(lemma_end) >= _MIN_NAME}
+    return frozenset(bases | forms)
 
 
 @lru_cache(maxsize=200_000)
