@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 import mapgen.cli  # noqa: E402,F401 - timed with the modules a build imports
 from mapgen import pipeline, read, validate  # noqa: E402
-from mapgen.export import geojson  # noqa: E402
+from mapgen.export import geojson as geojson_export  # noqa: E402
 from mapgen.page import cache as pagecache, data as payload  # noqa: E402
 from mapgen.atomic import OutputSet  # noqa: E402
 from mapgen.config import load_config  # noqa: E402
@@ -67,15 +67,18 @@ def steps(csv: Path, out: Path) -> list[tuple[str, float, str]]:
               lambda: validate.validate(raw, config))
     offmap = step("locate, notes", "coordinates given, so no lookups; look-alike names, far places",
                   lambda: _locate(ds))
-    data = step("page data", "columns as indices into lists of distinct values",
-                lambda: payload.page_data(ds, config.lang, offmap))
-    data_json = step("its JSON", "orjson, escaped for a <script> block", lambda: payload.script_json(data))
-    kwargs = dict(title=data["meta"]["title"], lang=config.lang, strings=data["i18n"], self_contained=False,
+    order = payload.incident_order(ds)
+    data = step("page data", "places, and each incident as a code and a day, grouped by place",
+                lambda: payload.page_data(ds, config.lang, offmap, order=order))
+    texts = step("page texts", "summaries, links, lines, carried columns", lambda: payload.page_texts(ds, order))
+    data_json = step("their JSON", "orjson, escaped for a <script> block",
+                     lambda: (payload.script_json(data), payload.script_json(texts)))
+    kwargs = dict(title=data["meta"]["title"], lang=config.lang, strings=data["i18n"], mode="cdn",
                   cache=out / "page-cache")
-    pagecache.page_parts(b"{}", **kwargs)  # fill the page cache, as a first build does
-    page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(data_json, **kwargs))
+    pagecache.page_parts(b"{}", b"{}", **kwargs)  # fill the page cache, as a first build does
+    page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(*data_json, **kwargs))
     geojson = step("places.geojson", "each repeated part (place, tags, date, source) encoded once",
-                   lambda: geojson.geojson_parts(ds, offmap))
+                   lambda: geojson_export.geojson_parts(ds, offmap))
 
     def write() -> None:
         with OutputSet() as outputs:

@@ -251,17 +251,20 @@ def import_acled_command(export: Path, out: Path, append: bool, encoding: str | 
 @click.option("--append", is_flag=True, help="Add the candidate rows to the places file instead of printing them.")
 @click.option("--source", default=None, help="Text for the 'source' column (default: the report's file name).")
 @click.option("--date", default="", metavar="YYYY-MM-DD", help="Date of the report, for the 'date' column.")
+@click.option("--lang", default="auto", show_default=True, type=click.Choice(["auto", "de", "en", "ru"]),
+              help="Language of the report; auto tells German, English and Russian apart.")
 @click.option("--min-population", default=100_000, show_default=True, type=click.IntRange(15_000),
               help="Only cities of the gazetteer with at least this many people count.")
 @click.option("--encoding", default=None, metavar="NAME", help="Text encoding of the report when it is not UTF-8.")
 @friendly_errors
-def extract_command(article: Path, csv_path: Path, append: bool, source: str | None, date: str,
+def extract_command(article: Path, csv_path: Path, append: bool, source: str | None, date: str, lang: str,
                     min_population: int, encoding: str | None) -> None:
-    """List candidate rows for the places a report mentions (status candidate, to review)."""
+    """List one candidate row per place a report names, with suggested incident types (status candidate)."""
     from .extract import extract_file, rows_csv
 
     rows, added = extract_file(article, csv_path, append=append, source=source, date=date,
-                               min_population=min_population, encoding=encoding)
+                               lang=None if lang == "auto" else lang, min_population=min_population,
+                               encoding=encoding)
     if not append:
         click.echo(rows_csv(rows), nl=False)
         click.echo(f"{len(rows)} candidate rows; nothing was written (use --append to add them to {csv_path}).",

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import mapgen
 from mapgen.acled import ACLED_COLUMNS, parse_date
-from mapgen.cli import cli
 
 
 def event(event_id: str, **cells: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ import json
 import socket
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from nominatim_server import NominatimServer
 

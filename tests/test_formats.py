@@ -6,14 +6,11 @@ import csv
 import io
 import json
 import math
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from mapgen.cli import cli
 from mapgen.edit import append_rows
 
 ROOT = Path(__file__).resolve().parents[1]

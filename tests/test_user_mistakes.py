@@ -14,9 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mapgen.cli import cli
 
 HEADER = "place,lat,lon,precision,incidents,date,status,summary,source\n"
 ROW_A = "Airport,43.3521,77.0405,exact,closure,2022-01-08,reported,Flights stopped,Wire\n"
