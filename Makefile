@@ -1,6 +1,6 @@
 # mapgen: the two set-up commands of the README.
 #   make map    install mapgen into .venv and build output/map.html from places.csv (no network for the data)
-#   make test   also install the test tools, Debian's chromium if missing, the pinned map assets; run every test
+#   make test   also install the test tools, Debian's chromium and nodejs if missing, the pinned map assets; run every test
 # Other targets: make test-stress (browser tests 8 times, 3 of them under CPU load), make bench, make clean.
 
 PYTHON ?= python3
@@ -8,12 +8,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: map test test-stress bench chromium assets clean
+.PHONY: map test test-stress bench chromium nodejs assets clean
 
 map: $(VENV)/.installed
 	$(VENV)/bin/mapgen build places.csv -o output --offline
 
-test: $(VENV)/.installed-test chromium assets
+test: $(VENV)/.installed-test chromium nodejs assets
+	node --test tests/js/*.test.js
 	$(PY) -m pytest
 
 # The browser tests 5 times in a row, then 3 times beside a busy loop on every core (issue 12).
@@ -40,7 +41,15 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@/usr/bin/chromium --version
 
-# Pinned Leaflet / markercluster / Font Awesome files, from the npm registry, hash-checked.
+# The map's JavaScript that needs no browser is tested with Node's own test runner.
+nodejs:
+	@command -v node >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs (needed by the JavaScript tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
+	@node --version
+
+# Pinned Leaflet / Supercluster / Font Awesome files, from the npm registry, hash-checked.
 assets: $(VENV)/.installed
 	$(VENV)/bin/mapgen assets fetch
 

@@ -209,31 +209,61 @@ def save_screenshot(page: Page | MapPage, name: str) -> Path:
 
 # --- reading a mapgen page: what the reader sees, and what the data says they should ---
 
-#: Names of the places whose markers are on the map (in the cluster group,
-#: so also those drawn inside a cluster bubble at this zoom).
-ON_MAP = "() => mapgen.app.cluster.getLayers().map(m => mapgen.app.data.places.name[m.mgPlace])"
+#: Names of the places drawn as markers, read from their accessible names ("Name: 3 incidents, …").
+MARKERS = """() => [...document.querySelectorAll('.leaflet-marker-icon[aria-label]')]
+    .filter(e => !e.classList.contains('mg-cluster-icon'))
+    .map(e => e.getAttribute('aria-label').replace(/: \\d+ [^,]+(, .*)?$/, ''))"""
+#: Cluster bubbles drawn ("5 places close together; …").
+CLUSTERS = "() => document.querySelectorAll('.mg-cluster-icon').length"
 #: Names of the places whose cards the side panel shows.
 IN_PANEL = """() => [...document.querySelectorAll('.mg-offmap article')]
     .filter(a => getComputedStyle(a).display !== 'none').map(a => a.querySelector('h3').textContent)"""
-#: Places whose dashed uncertainty circle is drawn, with its radius in metres.
-AREAS = """() => {
-    const app = mapgen.app, out = {};
-    app.data.places.name.forEach((name, p) => {
-        const c = app.circles[p];
-        if (c && app.areas.hasLayer(c)) out[name] = {radius: c.getRadius(), dash: c.options.dashArray};
-    });
-    return out;
-}"""
+
+
+#: Places drawn: each marker counts one, each cluster bubble the number it shows.
+DRAWN = """() => document.querySelectorAll('.leaflet-marker-icon.mg-icon:not(.mg-cluster-icon)').length
+    + [...document.querySelectorAll('.mg-cluster-icon')].reduce((n, e) => n + Number(e.textContent), 0)"""
+
+
+def places_drawn(mp: MapPage, expected: int, timeout: float = 15_000) -> None:
+    """Wait until the markers and the numbers on the cluster bubbles add up to ``expected`` places."""
+    try:
+        mp.wait_for_function(f"n => ({DRAWN})() === n", arg=expected, timeout=timeout)
+    except Error:
+        raise AssertionError(f"{mp.evaluate(DRAWN)} places drawn, not {expected}") from None
 
 
 def on_map(mp: MapPage) -> list[str]:
-    """Sorted names of the places with a marker on the map."""
-    return sorted(mp.evaluate(ON_MAP))
+    """Sorted names of the places drawn as markers (no place may be hidden in a cluster bubble here)."""
+    assert mp.evaluate(CLUSTERS) == 0, "a cluster bubble hides places"
+    return sorted(mp.evaluate(MARKERS))
 
 
 def in_panel(mp: MapPage) -> list[str]:
     """Sorted names of the places listed in the country-wide side panel."""
     return sorted(mp.evaluate(IN_PANEL))
+
+
+def shows(mp: MapPage, mapped: list[str], panel: list[str], timeout: float = 15_000) -> None:
+    """Wait until the markers and the side panel's cards are exactly these places (drawing is asynchronous)."""
+    script = f"""([mapped, panel]) => {{
+        const m = ({MARKERS})().sort(), c = ({IN_PANEL})().sort();
+        return ({CLUSTERS})() === 0 && JSON.stringify(m) === JSON.stringify(mapped)
+            && JSON.stringify(c) === JSON.stringify(panel);
+    }}"""
+    try:
+        mp.wait_for_function(script, arg=[sorted(mapped), sorted(panel)], timeout=timeout)
+    except Error:
+        raise AssertionError(f"the page shows {sorted(mp.evaluate(MARKERS))} on the map and "
+                             f"{in_panel(mp)} beside it, not {sorted(mapped)} and {sorted(panel)}") from None
+
+
+def counts_text(ds: Dataset, keep: Callable[[Any], bool] = lambda row: True) -> str:
+    """The panel's count line for the incidents for which ``keep`` is true."""
+    mapped, _ = expected_places(ds)
+    shown, _ = expected_places(ds, keep)
+    n = sum(1 for row in ds.incidents.itertuples() if keep(row))
+    return f"{len(shown)} of {len(mapped)} places on the map · {n} of {len(ds.incidents)} incidents"
 
 
 def expected_places(ds: Dataset, keep: Callable[[Any], bool] = lambda row: True) -> tuple[list[str], list[str]]:
@@ -244,17 +274,34 @@ def expected_places(ds: Dataset, keep: Callable[[Any], bool] = lambda row: True)
     return sorted(names[p] for p in hits if not panel[p]), sorted(names[p] for p in hits if panel[p])
 
 
+def marker(mp: MapPage, name: str) -> Any:
+    """The marker of ``name`` as a reader finds it: a button named after the place."""
+    # "3 incidents", "3 Vorfälle"; a "/" in the name is escaped for Playwright's selector syntax
+    return mp.get_by_role("button", name=re.compile("^" + re.escape(name).replace("/", "\\/") + r": \d+ \w"))
+
+
 def open_popup(mp: MapPage, name: str) -> str:
-    """Open the popup of ``name`` as the search does (out of its cluster); return the popup's text."""
-    mp.evaluate("() => { mapgen.app.map.closePopup(); }")  # returns nothing: a large map is too deep to send back
+    """Open the popup of ``name`` as a reader does (a click on its marker); return the popup's text."""
+    mp.keyboard.press("Escape")
     mp.locator(".leaflet-popup").wait_for(state="detached")  # a closing popup fades out first
-    mp.evaluate("n => mapgen.app.focusPlace(mapgen.app.data.places.name.indexOf(n), true)", name)
-    mp.wait_for_function("n => document.querySelector('.leaflet-popup-content h3')?.textContent === n", arg=name)
+    marker(mp, name).click()
+    heading = mp.locator(".leaflet-popup-content h3")
+    heading.filter(has_text=re.compile("^" + re.escape(name) + "$")).wait_for()
+    mp.locator(".leaflet-popup-content .mg-loading").wait_for(state="detached")  # the texts are in
     return mp.locator(".leaflet-popup-content").inner_text()
 
 
 def search(mp: MapPage, text: str) -> list[str]:
-    """Type ``text`` into the place search; return the names of the places offered."""
+    """Type ``text`` into the place search; return the names of the places offered, once they are."""
     box = mp.get_by_role("searchbox")
     box.fill(text)
+    # the answer: "No place matches." or, for a screen reader, "Places found: N"
+    mp.locator(".mg-searchbox .mg-nohit, .mg-searchbox .mg-sr:not(:empty)").first.wait_for(state="attached")
     return mp.locator(".mg-results .mg-hit-name").all_inner_texts()
+
+
+def view_of(url: str) -> tuple[int, float, float]:
+    """Zoom, latitude and longitude of a map's permalink (``#map=zoom/lat/lon``)."""
+    found = re.search(r"map=(\d+)/(-?[\d.]+)/(-?[\d.]+)", url)
+    assert found, f"no view in {url}"
+    return int(found.group(1)), float(found.group(2)), float(found.group(3))

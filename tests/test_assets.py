@@ -58,7 +58,7 @@ def test_manifest_pins() -> None:
     pins = {p.name: p.version for p in assets.packages()}
     assert pins == {
         "leaflet": "1.9.4",
-        "leaflet.markercluster": "1.5.3",
+        "supercluster": "9.1.0",
         "@fortawesome/fontawesome-free": "6.7.2",
     }
     assert all(p.integrity.startswith("sha512-") for p in assets.packages())
@@ -133,15 +133,15 @@ def test_corrupted_cache_file(tmp_cache: Path, tarballs: dict[str, bytes]) -> No
     victim = assets.cache_path(assets.assets("js")[0])
     victim.write_bytes(victim.read_bytes() + b"\nalert(1);")
     with pytest.raises(AssetError, match=r"corrupt.*mapgen assets fetch"):
-        assets.head_html(self_contained=True)
+        assets.head_html("inline")
 
     assert assets.fetch(urlopen=opener) == [victim]  # fetch repairs it
-    assert assets.head_html(self_contained=True)
+    assert assets.head_html("inline")
 
 
 def test_missing_cache_tells_user_to_fetch(tmp_cache: Path) -> None:
     with pytest.raises(AssetError, match=r"not in the asset cache.*mapgen assets fetch"):
-        assets.head_html(self_contained=True)
+        assets.head_html("inline")
     assert "cdn.jsdelivr.net" in assets.head_html()  # the normal build needs no cache
 
 
@@ -178,7 +178,7 @@ def test_head_html_cdn_tags_carry_sri() -> None:
     html = assets.head_html()
     assert html == assets.head_html()
     tags = parse(html).tags
-    assert [t for t, _ in tags] == ["link"] * 5 + ["script"] * 2
+    assert [t for t, _ in tags] == ["link"] * 3 + ["script"]
     for tag, attrs in tags:
         url = attrs.get("href") or attrs.get("src") or ""
         assert url.startswith("https://cdn.jsdelivr.net/npm/")
@@ -186,21 +186,28 @@ def test_head_html_cdn_tags_carry_sri() -> None:
         assert attrs.get("crossorigin") == "anonymous"
     srcs = [a["src"] for t, a in tags if t == "script"]
     assert "leaflet@1.9.4/dist/leaflet.js" in srcs[0]
-    assert "leaflet.markercluster@1.5.3" in srcs[1]
+    # Supercluster runs in the page's worker: named with its hash, fetched with the hash checked
+    (worker,) = parse(assets.worker_html()).tags
+    assert worker[1]["type"] == "text/plain" and worker[1]["id"] == "mapgen-supercluster"
+    assert worker[1]["data-src"] == "https://cdn.jsdelivr.net/npm/supercluster@9.1.0/dist/supercluster.min.js"
+    assert re.fullmatch(r"sha384-\S{64}", worker[1]["data-integrity"])
 
 
 def test_head_html_self_contained(asset_cache: Path) -> None:
-    html = assets.head_html(self_contained=True)
-    assert html == assets.head_html(self_contained=True)
+    html = assets.head_html("inline")
+    assert html == assets.head_html("inline")
     doc = parse(html)
-    assert [t for t, _ in doc.tags] == ["style"] * 5 + ["script"] * 2
+    assert [t for t, _ in doc.tags] == ["style"] * 3 + ["script"]
     assert all("src" not in a and "href" not in a for _, a in doc.tags)
     # each element's text is exactly one file: nothing closed it early
-    assert len(doc.text) == 7
+    assert len(doc.text) == 4
     assert not re.search(r"</(script|style)", "".join(doc.text.values()), re.IGNORECASE)
     urls = re.findall(r"url\(([^)]*)\)", html)
     assert urls and all(u.startswith('"data:') or u.startswith("#") for u in urls)
     assert 'url("data:font/woff2;base64,' in html and 'url("data:image/png;base64,' in html
+    worker = parse(assets.worker_html("inline"))
+    assert "data-src" not in worker.tags[0][1]
+    assert "Supercluster" in worker.text[0] and len(worker.text) == 1
 
 
 def test_inlined_text_cannot_close_its_element() -> None:
@@ -218,17 +225,26 @@ PAGE = """<!doctype html>
 </head><body>
 <div id="map"></div>
 <i id="badge" class="fa-solid fa-fire"></i>
+<output id="clusters"></output>
+{worker}
 <script>
 var map = L.map("map", {{ maxZoom: 18 }}).setView([51.505, -0.09], 11);
 {tiles}
 L.marker([51.505, -0.09]).addTo(map);
-var cluster = L.markerClusterGroup();
-for (var i = 0; i < 20; i++) {{
-  cluster.addLayer(L.marker([51.45 + i * 0.001, -0.2 + i * 0.001], {{
-    icon: L.divIcon({{ html: '<i class="fa-solid fa-fire"></i>', className: "incident" }})
-  }}));
-}}
-map.addLayer(cluster);
+// Supercluster in a worker made from a Blob, as the map page does: 20 points close together, one cluster
+var node = document.getElementById("mapgen-supercluster");
+var code = node.textContent.trim() ? Promise.resolve(node.textContent)
+  : fetch(node.dataset.src, {{ integrity: node.dataset.integrity, mode: "cors" }}).then(function (r) {{ return r.text(); }});
+code.then(function (text) {{
+  var job = "self.onmessage = function (e) {{ var index = new Supercluster({{ radius: 60 }}).load(e.data);"
+    + " self.postMessage(index.getClusters([-180, -85, 180, 85], 3).length); }};";
+  var worker = new Worker(URL.createObjectURL(new Blob([text, ";", job], {{ type: "text/javascript" }})));
+  worker.onmessage = function (e) {{ document.getElementById("clusters").textContent = e.data + " cluster"; }};
+  var points = [];
+  for (var i = 0; i < 20; i++) points.push({{ type: "Feature", properties: {{}},
+    geometry: {{ type: "Point", coordinates: [-0.2 + i * 0.001, 51.45 + i * 0.001] }} }});
+  worker.postMessage(points);
+}});
 </script>
 </body></html>
 """
@@ -237,20 +253,20 @@ OSM = 'L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {maxZoom: 1
 
 def write_page(tmp_path: Path, self_contained: bool, tiles: bool) -> Path:
     path = tmp_path / ("inline.html" if self_contained else "cdn.html")
-    html = PAGE.format(head=assets.head_html(self_contained), tiles=OSM if tiles else "")
+    mode = "inline" if self_contained else "cdn"
+    html = PAGE.format(head=assets.head_html(mode), worker=assets.worker_html(mode), tiles=OSM if tiles else "")
     path.write_text(html, encoding="utf-8")
     return path
 
 
 def assert_map_works(mp) -> None:  # type: ignore[no-untyped-def]
-    assert mp.evaluate('typeof L.markerClusterGroup === "function"')
     assert mp.evaluate("L.version") == "1.9.4"
-    # the default marker's image and the cluster bubble both rendered
+    # the default marker's image rendered, and Supercluster clustered in its worker
     mp.wait_for_function(
         "() => { const i = document.querySelector('img.leaflet-marker-icon');"
         " return i && i.complete && i.naturalWidth > 0; }"
     )
-    mp.wait_for_selector(".marker-cluster", state="visible")
+    mp.locator("#clusters", has_text="1 cluster").wait_for(state="attached")
     mp.wait_for_function(
         f"""() => [...document.fonts].some(f => f.family.replace(/"/g, '') === '{FA_FAMILY}'
                    && f.weight === '900' && f.status === 'loaded')"""

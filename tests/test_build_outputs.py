@@ -29,11 +29,12 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def folium_page(csv: Path, lang: str = "en") -> bytes:
     """map.html rendered by folium from start to end, no cache involved."""
-    from mapgen.page.data import page_data, to_script_json
+    from mapgen.page.data import page_data, page_texts, to_script_json
 
-    data = page_data(mapgen.load(csv), lang)
-    return pagecache.page_text(to_script_json(data), title=data["meta"]["title"], lang=lang,
-                               strings=data["i18n"], self_contained=False, cache=None).encode("utf-8")
+    ds = mapgen.load(csv)
+    data = page_data(ds, lang)
+    return pagecache.page_text(to_script_json(data), to_script_json(page_texts(ds)), title=data["meta"]["title"],
+                               lang=lang, strings=data["i18n"], cache=None).encode("utf-8")
 
 
 def build_in_new_process(csv: Path, out: Path, cache: Path) -> bool:
@@ -85,9 +86,10 @@ def test_a_damaged_or_unwritable_cache_is_worked_around(tmp_path: Path, monkeypa
 
 
 def test_a_title_holding_the_data_mark_is_rendered_in_full(tmp_path: Path) -> None:
-    page = pagecache.page_text('{"x":1}', title=f"odd {pagecache.MARK} title", lang="en",
-                               strings=interface_strings("en"), self_contained=False, cache=tmp_path)
-    assert page.count('{"x":1}') == 1
+    for mark in (pagecache.MARK, pagecache.TEXTS_MARK):
+        page = pagecache.page_text('{"x":1}', '{"y":2}', title=f"odd {mark} title", lang="en",
+                                   strings=interface_strings("en"), cache=tmp_path)
+        assert page.count('{"x":1}') == 1 and page.count('{"y":2}') == 1
     assert not list(tmp_path.iterdir())
 
 

@@ -37,7 +37,10 @@ def self_contained_map(asset_cache: Path, tmp_path_factory: pytest.TempPathFacto
 def test_normal_build_loads_pinned_files_with_sri(shipped_map: Path):
     tags = Tags(shipped_map.read_text("utf-8")).tags
     external = [(t, a) for t, a in tags if a.get("src") or (t == "link" and a.get("href"))]
-    assert len(external) == 7  # Leaflet, MarkerCluster and Font Awesome (solid) only: no folium defaults
+    assert len(external) == 4  # Leaflet and Font Awesome (solid) only: no folium defaults
+    (worker,) = [a for t, a in tags if a.get("id") == "mapgen-supercluster"]  # for the clustering worker
+    assert worker["data-src"].endswith("/supercluster@9.1.0/dist/supercluster.min.js")
+    assert re.fullmatch(r"sha384-[A-Za-z0-9+/]{64}", worker["data-integrity"])
     for tag, attrs in external:
         url = attrs.get("src") or attrs.get("href") or ""
         assert re.fullmatch(r"https://cdn\.jsdelivr\.net/npm/[^/]+(/[^/]+)?@\d+\.\d+\.\d+/.+\.(js|css)", url), url
@@ -48,11 +51,11 @@ def test_normal_build_loads_pinned_files_with_sri(shipped_map: Path):
 
 def test_self_contained_build_inlines_everything(self_contained_map: Path, shipped_map: Path):
     text = self_contained_map.read_text("utf-8")
-    assert not [a for t, a in Tags(text).tags if a.get("src") or (t == "link" and a.get("href"))]
+    assert not [a for t, a in Tags(text).tags if a.get("src") or a.get("data-src") or (t == "link" and a.get("href"))]
     assert "data:font/woff2;base64," in text
     assert "fa-solid-900.ttf" not in text and "font/ttf" not in text  # the TrueType fallback is dropped
     extra = len(text.encode()) - len(shipped_map.read_bytes())
-    assert 400_000 < extra < 520_000  # Leaflet, MarkerCluster and the woff2 font: no 570 KB .ttf
+    assert 400_000 < extra < 520_000  # Leaflet, Supercluster and the woff2 font: no 570 KB .ttf
     assert self_contained_map.read_bytes() == mapgen.build(
         ROOT / "places.csv", self_contained_map.parent, offline=True, self_contained=True).files[0].read_bytes()
 

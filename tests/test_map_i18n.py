@@ -44,13 +44,20 @@ def test_german_build_shows_german_labels(map_page, shipped_map_de: Path, shippe
 
 
 def test_german_taxonomy_covers_every_type(map_page, shipped_map_de: Path):
+    from mapgen.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    assert len(taxonomy) == 15 and all(t.labels.get("de") and t.definitions.get("de") for t in taxonomy.values())
     mp = map_page(shipped_map_de)
     mp.wait_ready()
-    english = mp.evaluate("mapgen.app.data.taxonomy.map(t => t.id)")
-    labels = mp.evaluate("mapgen.app.data.taxonomy.map(t => t.label)")
-    definitions = mp.evaluate("mapgen.app.data.taxonomy.map(t => t.definition)")
-    assert len(english) == len(labels) == 15 and all(labels) and all(definitions)
-    assert "Einsatz von Sicherheitskräften" in labels
-    assert definitions[0] == "Schüsse abgegeben oder gehört, unabhängig vom Schützen."
-    # the definition is the checkbox's hint
-    assert mp.locator("label.mg-check", has_text="Schüsse").get_attribute("title") == definitions[0]
+    # every type a reader can choose is named in German, with its German definition as the hint
+    for tag in taxonomy.values():
+        box = mp.locator(f".mg-types input[data-id='{tag.tag}']")
+        if not box.count():
+            continue  # no incident of that type in the data
+        label = mp.locator("label.mg-check", has=mp.locator(f"input[data-id='{tag.tag}']"))
+        assert label.locator(".mg-label").inner_text() == tag.label("de")
+        assert label.get_attribute("title") == tag.definition("de")
+    assert mp.locator("label.mg-check", has_text="Schüsse").get_attribute("title") == (
+        "Schüsse abgegeben oder gehört, unabhängig vom Schützen.")
+    assert mp.get_by_label("Einsatz von Sicherheitskräften").is_checked()

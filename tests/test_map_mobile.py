@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from browser import marker, search, view_of
 
 PHONE = (375, 667)
 
@@ -52,7 +55,7 @@ def test_panels_start_folded_and_open_on_demand(phone, screenshot):
     gunfire = mp.get_by_label("Gunfire")
     gunfire.scroll_into_view_if_needed()
     gunfire.uncheck()
-    assert mp.locator(".mg-counts").inner_text() == "8 of 9 places on the map · 27 of 30 incidents"
+    expect(mp.locator(".mg-counts")).to_have_text("8 of 9 places on the map · 27 of 30 incidents")
     screenshot(mp, "panel-open")
     mp.get_by_role("button", name="Hide filters and legend").click()
     assert not gunfire.is_visible()
@@ -70,16 +73,14 @@ def test_panels_start_folded_and_open_on_demand(phone, screenshot):
 
 def test_map_is_usable_on_a_phone(phone, screenshot):
     mp = phone
-    zoom = mp.evaluate("mapgen.app.map.getZoom()")
+    zoom, _, _ = view_of(mp.evaluate("location.href"))
     mp.get_by_role("button", name="Zoom out", exact=True).click()
-    mp.wait_for_function(f"mapgen.app.map.getZoom() === {zoom - 1} && !mapgen.app.map._animatingZoom")
-    marker = mp.get_by_role("button", name="Almaty International Airport: 2 incidents")
-    marker.click()
+    mp.wait_for_function("z => location.hash.startsWith('#map=' + z + '/')", arg=zoom - 1)
+    marker(mp, "Almaty International Airport").click()
     popup = mp.locator(".leaflet-popup")
     popup.locator("h3").wait_for()
-    # the map pans (animated) until the whole popup is on the screen
-    mp.wait_for_function("""() => { const r = document.querySelector('.leaflet-popup').getBoundingClientRect();
-        return r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight; }""")
+    # the map pans until the whole popup is on the screen
+    expect(popup).to_be_in_viewport(ratio=1)
     assert inside_screen(box(popup))
     assert popup.locator("li.mg-incident").count() == 2
     screenshot(mp, "popup")
@@ -87,7 +88,7 @@ def test_map_is_usable_on_a_phone(phone, screenshot):
     popup.wait_for(state="detached")
     # search from the folded panel: it opens, finds, and folds again to show the place
     mp.get_by_role("button", name="Show filters and legend").click()
-    mp.get_by_role("searchbox").fill("Flughafen")
+    assert search(mp, "Flughafen") == ["Almaty International Airport"]
     mp.locator(".mg-hit").first.click()
-    assert popup.locator("h3").inner_text() == "Almaty International Airport"
+    expect(mp.get_by_role("dialog", name="Almaty International Airport")).to_be_visible()
     assert mp.get_by_role("button", name="Show filters and legend").get_attribute("aria-expanded") == "false"

@@ -122,7 +122,7 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
     incidents = ds.incidents.iloc[order]
     date_precisions = ("",) + tuple(DATE_PRECISIONS)
 
-    sources, source_idx = pd.factorize(incidents["source"].to_numpy(dtype=object), sort=False)
+    source_idx, sources = pd.factorize(incidents["source"].to_numpy(dtype=object), sort=False)
     # each distinct set of tags once; an incident's code packs its set of tags, status and date precision
     tag_codes, tag_sets = by_identity(incidents["tags"].tolist())
     status = category_codes(incidents["status"], STATUSES)

@@ -4,7 +4,7 @@
  * arrays; filters, counts, the permalink, dates, search, the list's order,
  * the histogram, the days to play, and where markers and their labels go
  * when they would overlap are plain functions of it. The page's scripts, the
- * clustering worker and Node's test runner (`node --test tests/js`) all load
+ * clustering worker and Node's test runner (`node --test tests/js/*.test.js`) all load
  * this file; it touches neither Leaflet nor the DOM.
  */
 (function (root, factory) {
@@ -338,8 +338,8 @@
       var cx = 0, cy = 0;
       group.forEach(function (k) { cx += points[k].x; cy += points[k].y; });
       cx /= group.length; cy /= group.length;
-      // rings of markers around the centre, neighbours a marker's width apart
-      var step = size + 4, n = group.length, placed = 0;
+      // rings of markers around the centre, with room between neighbours for the leader lines
+      var step = size + 12, n = group.length, placed = 0;
       var radius = Math.max(size * 0.8, step / (2 * Math.sin(Math.PI / Math.min(n, 12))));
       while (placed < n) {
         var here = Math.min(Math.max(1, Math.floor(2 * Math.PI * radius / step)), n - placed);
@@ -387,6 +387,9 @@
           ["above", it.x - w / 2, it.y - d - h], ["below", it.x - w / 2, it.y + d],
           ["above-right", it.x + c, it.y - c - h], ["below-right", it.x + c, it.y + c],
           ["above-left", it.x - c - w, it.y - c - h], ["below-left", it.x - c - w, it.y + c],
+          // a little higher or lower beside the marker
+          ["right", it.x + d, it.y - h / 2 - h * 0.75], ["right", it.x + d, it.y - h / 2 + h * 0.75],
+          ["left", it.x - d - w, it.y - h / 2 - h * 0.75], ["left", it.x - d - w, it.y - h / 2 + h * 0.75],
         ];
         for (var s = 0; s < sides.length; s++) {
           var box = { x0: sides[s][1], y0: sides[s][2], x1: sides[s][1] + w, y1: sides[s][2] + h };

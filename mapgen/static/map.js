@@ -444,7 +444,7 @@
 
   App.prototype.start = function () {
     var self = this;
-    this.renderer = L.canvas({ padding: 0.3 });
+    this.renderer = L.svg({ padding: 0.3 }); // only what is in view is drawn: few enough for SVG
     this.buildControls();
     this.translateLeaflet();
     this.watchPopups();
@@ -463,12 +463,12 @@
 
   // A link followed on the open page (the hash changed): apply it as a fresh load would.
   App.prototype.followHash = function () {
-    var self = this, hash = location.hash;
-    if (hash === this.lastHash) return;
-    var state = core.parseHash(this.model, hash, this.map.getMaxZoom());
+    var self = this, mine = this.following = {};
+    var state = core.parseHash(this.model, location.hash, this.map.getMaxZoom());
     this.ready = false;
     this.restore(state);
     this.apply().then(function () {
+      if (self.following !== mine) return; // another link was followed meanwhile
       self.ready = true;
       if (state.place >= 0) return self.focusPlace(state.place, true);
       self.writeHash();

@@ -309,11 +309,12 @@
       "aria-label": t.search, autocomplete: "off", spellcheck: "false" });
     input.addEventListener("input", function () {
       var mine = ++asked;
-      if (!input.value.trim()) { results.textContent = ""; status.textContent = ""; return; }
+      results.textContent = "";
+      status.textContent = "";
+      if (!input.value.trim()) return;
       self.ask({ type: "search", text: input.value, limit: 20 }).then(function (answer) {
         if (mine !== asked) return; // the reader typed on
-        results.textContent = "";
-        if (!answer.hits.length) { status.textContent = ""; results.appendChild(el("li", { className: "mg-nohit", text: t.no_match })); return; }
+        if (!answer.hits.length) { results.appendChild(el("li", { className: "mg-nohit", text: t.no_match })); return; }
         status.textContent = fmt(t.search_hits, { n: answer.hits.length });
         answer.hits.forEach(function (hit) {
           results.appendChild(el("li", {}, [el("button", { type: "button", className: "mg-hit", onclick: function () {
