@@ -29,7 +29,10 @@ each problem has the ``field`` (column) it is about, its ``line`` and its
 
 from __future__ import annotations
 
+import json
 import threading
+from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..columns import columns
@@ -252,10 +255,18 @@ def _said(problem: Problem) -> str:
     return f"'{value}' {problem.message}"
 
 
+@lru_cache(maxsize=None)
 def _strings(lang: str) -> dict[str, str]:
+    """The map's interface text and the edit server's messages (``edit_server`` in data/i18n.json) in ``lang``.
+
+    The server's messages are a section of their own, which the map does not
+    read: a built map.html carries every string of its interface, and these
+    belong only to the map that ``mapgen watch`` serves.
+    """
     from ..page.data import interface_strings
 
-    return interface_strings(lang)
+    table = json.loads(resources.files("mapgen").joinpath("data/i18n.json").read_text("utf-8"))["edit_server"]
+    return {**interface_strings(lang), **table["en"], **table.get(lang, {})}
 
 
 def _taxonomy() -> Any:
