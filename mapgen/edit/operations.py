@@ -47,6 +47,11 @@ _LIST_SEPARATOR = {"incidents": ";", "aliases": "; "}
 class NeedsConfirmation(DataError):
     """The edit would claim more than is known (a city-level place made exact); repeat it confirmed."""
 
+    def __init__(self, problem: Problem, place: str, known: str) -> None:
+        super().__init__([problem], hint=f"{Path(problem.path).name} was not changed.")
+        self.place = place
+        self.known = known  # the precision known now: city or country
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -100,11 +105,10 @@ def set_location(path: str | Path, place: str, lat: float | str, lon: float | st
     if precision is not None:
         wanted = precision.strip().lower()
         if wanted == "exact" and effective in ("city", "country") and not confirm_exact:
-            raise NeedsConfirmation([Problem(
+            raise NeedsConfirmation(Problem(
                 str(places.path), holding[0].line, "precision", wanted,
                 f"would claim an exact spot for {name!r}, which is known only at {effective} level. "
-                "Confirm it (confirm_exact=True) if the exact spot is known.")],
-                hint=f"{places.path.name} was not changed.")
+                "Confirm it (confirm_exact=True) if the exact spot is known."), name, effective)
         if wanted != effective:
             _write_place_cell(places, rows, holding, changes, "precision", wanted)
             effective = wanted
@@ -113,7 +117,7 @@ def set_location(path: str | Path, place: str, lat: float | str, lon: float | st
         now = _place_value(places, rows, "radius_m") or str(DEFAULT_RADIUS_M.get(effective, ""))
         if not _same(places, "radius_m", now, text):
             _write_place_cell(places, rows, holding, changes, "radius_m", text)
-    _apply(places, [(line, values) for line, values in changes.items()])
+    _apply(places, list(changes.items()))
     return _finish(places, holding[0].line, f"moved {name!r}", history)
 
 
@@ -160,7 +164,8 @@ def update_incident(path: str | Path, line: int, cells: Mapping[str, CellValue],
         kept = _kept_by_place(places, record, others)
         if kept is not None:
             changes.append(kept)
-        if others or places.rows_of(values["place"].strip()):
+        joined = values["place"].strip()
+        if others or (joined and places.rows_of(joined)):
             for col in PLACE_CELLS:
                 if col not in wanted and places.cell(record, col).strip():
                     values[col] = ""
@@ -303,12 +308,10 @@ def _open(path: str | Path, encoding: str | None, version: str | None) -> Places
 
 
 def _apply(places: PlacesFile, changes: list[tuple[int, dict[str, str] | None]]) -> None:
-    """Set cells of (``None``: delete) the rows on these lines; later rows first, so earlier lines stay put."""
-    for line, values in sorted(changes, key=lambda change: change[0], reverse=True):
-        if values is None:
-            places.delete(places.at_line(line))
-        elif values:
-            places.set_cells(places.at_line(line), values)
+    """Set cells of (``None``: delete) the rows on these lines."""
+    rows = {line: values for line, values in changes if values is None or values}
+    if rows:
+        places.change(rows)
 
 
 def _finish(places: PlacesFile, line: int | None, description: str, history: EditHistory | None) -> Edit:
