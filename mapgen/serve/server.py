@@ -158,6 +158,9 @@ class LocalServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     # -- the rules -------------------------------------------------------------------------
 
