@@ -211,7 +211,11 @@ def geocode_command(csv: Path, offline: bool, service: str, nominatim_url: str |
 @friendly_errors
 def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: bool, lang: str | None,
                   encoding: str | None) -> None:
-    """Serve the map on 127.0.0.1 and rebuild it each time CSV is saved; Ctrl-C stops."""
+    """Serve the map on 127.0.0.1 and rebuild it each time CSV is saved; Ctrl-C stops.
+
+    The link printed (and opened) carries a secret for this run: only a
+    browser that opened it sees the map and can edit it on the map.
+    """
     import webbrowser
 
     from .serve.watch import run

@@ -1,4 +1,8 @@
-"""`mapgen watch`: saving places.csv updates the open page; a broken save shows a banner."""
+"""`mapgen watch`: saving places.csv updates the open page; a broken save shows a banner.
+
+The page is served only to a browser that opened the link with the run's
+secret (see test_serve_security.py for the refusals).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Iterator
 
@@ -104,9 +110,14 @@ def test_saving_the_csv_updates_the_open_map_and_errors_show_as_a_banner(live, m
     wait_ready(mp)
     assert mp.locator(".mapgen-live-banner").count() == 0
 
-    # the files written are the plain build: no live-reload script in them
+    # the files written are the plain build: no live-reload script, secret or file version in them
     built = (csv_path.parent / "out" / "map.html").read_text("utf-8")
     assert "__mapgen__" not in built and "mapgen-live" not in built
+    assert live_map.token not in built and "mapgen-token" not in built and "mapgen-version" not in built
+    served = mp.content()
+    assert f'<meta name="mapgen-token" content="{live_map.token}">' in served
+    assert f'<meta name="mapgen-version" content="{live_map.status.version}">' in served
+    assert "?token=" not in mp.url  # the secret left the address bar
     assert "Bad place" in built
     stop_and_detach(live_map, mp)
 
@@ -152,8 +163,11 @@ def test_ctrl_c_stops_the_command_cleanly(tmp_path):
         built = proc.stdout.readline()
         serving = proc.stdout.readline()
         assert built.startswith("Built in"), built + proc.stderr.read()
-        url = re.search(r"http://127\.0\.0\.1:\d+/", serving).group()
-        page = urllib.request.urlopen(url, timeout=5).read().decode("utf-8")
+        url = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", serving).group()
+        with pytest.raises(urllib.error.HTTPError, match="403"):  # the page needs the secret
+            urllib.request.urlopen(url.split("?")[0], timeout=5)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        page = browser.open(url, timeout=5).read().decode("utf-8")  # sets the cookie, then redirects
         assert "Central square" in page and "data-map-version" in page
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
@@ -164,7 +178,7 @@ def test_ctrl_c_stops_the_command_cleanly(tmp_path):
     assert proc.returncode == 0
     assert out.strip() == "Stopped watching."
     assert "Traceback" not in err and err == ""
-    port = int(url.rsplit(":", 1)[1].strip("/"))
+    port = int(re.search(r":(\d+)/", url).group(1))
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
 

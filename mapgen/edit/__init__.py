@@ -2,6 +2,8 @@
 
 ``geocode --write`` (:func:`fill_coordinates`), ``extract --append`` and
 ``import-acled --append`` (:func:`append_rows`) and editing on the map
+(:mod:`.operations`: :func:`set_location`, :func:`add_incident`,
+:func:`update_incident`, :func:`delete_incident`; undo by :class:`EditHistory`)
 change only the cells they must, in the file's own format, after checking
 the result as ``mapgen validate`` does (:class:`.placesfile.PlacesFile`).
 """
@@ -13,9 +15,13 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import DataError, Problem
-from .placesfile import FileChanged, PlacesFile
+from .history import EditHistory, NothingToUndo
+from .operations import Edit, NeedsConfirmation, add_incident, delete_incident, set_location, update_incident
+from .placesfile import FileChanged, FileLocked, FileReadOnly, PlacesFile, fingerprint
 
-__all__ = ["FileChanged", "PlacesFile", "WriteResult", "append_rows", "fill_coordinates"]
+__all__ = ["Edit", "EditHistory", "FileChanged", "FileLocked", "FileReadOnly", "NeedsConfirmation", "NothingToUndo",
+           "PlacesFile", "WriteResult", "add_incident", "append_rows", "delete_incident", "fill_coordinates",
+           "fingerprint", "set_location", "update_incident"]
 
 
 def append_rows(path: str | Path, rows: Sequence[Mapping[str, str]], *, encoding: str | None = None,

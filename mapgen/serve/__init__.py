@@ -1,1 +1,1 @@
-"""Local servers for the person at this machine: ``mapgen watch`` (:mod:`.watch`)."""
+"""The local server of ``mapgen watch``: watching and rebuilding (:mod:`.watch`), HTTP and its security (:mod:`.server`), editing on the map (:mod:`.edit`)."""

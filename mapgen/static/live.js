@@ -1,10 +1,14 @@
 /* mapgen watch: reload the map when places.csv was rebuilt, show build errors as a banner.
  * Injected by `mapgen watch` into the page as served; never part of a built map.html.
- * Asks the local server (long polling) for the build state; errors are shown as text only. */
+ * Asks the local server (long polling) for the build state; errors are shown as text only.
+ * Every request carries the run's secret (<meta name="mapgen-token">) as a header: the
+ * server answers nothing without it. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var mapVersion = Number(script.getAttribute("data-map-version"));
+  var tokenMeta = document.querySelector('meta[name="mapgen-token"]');
+  var headers = { "X-Mapgen-Token": tokenMeta ? tokenMeta.getAttribute("content") : "" };
   var root = document.documentElement;
   var banner = null;
 
@@ -35,8 +39,11 @@
   }
 
   function poll(since) {
-    fetch("/__mapgen__/state?since=" + since, { cache: "no-store" })
-      .then(function (response) { return response.json(); })
+    fetch("/__mapgen__/state?since=" + since, { cache: "no-store", credentials: "same-origin", headers: headers })
+      .then(function (response) {
+        if (response.status === 403) throw new Error("refused");
+        return response.json();
+      })
       .then(function (state) {
         if (state.stopped) {
           say("stopped", "mapgen watch has stopped; this page no longer updates.", []);
@@ -55,7 +62,12 @@
         root.setAttribute("data-mapgen-live", String(state.state));
         poll(state.state);
       })
-      .catch(function () {
+      .catch(function (error) {
+        if (error && error.message === "refused") {  // another run of mapgen watch: its secret is not ours
+          say("lost", "mapgen watch no longer accepts this page (it was restarted?): open the link it printed.", []);
+          root.setAttribute("data-mapgen-live", "refused");
+          return;
+        }
         say("lost", "Lost the connection to mapgen watch; retrying.", []);
         setTimeout(function () { poll(-1); }, 2000);
       });
