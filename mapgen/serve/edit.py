@@ -124,6 +124,7 @@ class MapEditor:
             "unlocated": status.unlocated,
             "lines": status.lines,
             "undo": self.history.depth_for(status.version),
+            "strings": {key: text for key, text in strings.items() if key.startswith("edit_")},
         })
 
     def row(self, request: Request) -> Response:
@@ -257,7 +258,7 @@ def _said(problem: Problem) -> str:
 
 @lru_cache(maxsize=None)
 def _strings(lang: str) -> dict[str, str]:
-    """The map's interface text and the edit server's messages (``edit_server`` in data/i18n.json) in ``lang``.
+    """The map's interface text and editing's words and messages (``edit`` in data/i18n.json) in ``lang``.
 
     The server's messages are a section of their own, which the map does not
     read: a built map.html carries every string of its interface, and these
@@ -265,7 +266,7 @@ def _strings(lang: str) -> dict[str, str]:
     """
     from ..page.data import interface_strings
 
-    table = json.loads(resources.files("mapgen").joinpath("data/i18n.json").read_text("utf-8"))["edit_server"]
+    table = json.loads(resources.files("mapgen").joinpath("data/i18n.json").read_text("utf-8"))["edit"]
     return {**interface_strings(lang), **table["en"], **table.get(lang, {})}
 
 

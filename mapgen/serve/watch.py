@@ -47,11 +47,16 @@ def _default_echo(message: str, is_error: bool = False) -> None:
     click.echo(message, err=is_error)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def _static(name: str) -> str:
+    return resources.files("mapgen").joinpath(f"static/{name}").read_text("utf-8")
+
+
 def _live_js() -> str:
-    return resources.files("mapgen").joinpath("static/live.js").read_text("utf-8")
+    return _static("live.js")
 
 
+#: What the served page gets beside the map: live reload (live.js) and editing on the map (edit.js).
 _STYLE = """<link rel="icon" href="data:,">
 <style>
 .mapgen-live-banner{position:fixed;top:0;left:0;right:0;z-index:10000;max-height:45vh;overflow:auto;
@@ -75,8 +80,12 @@ def inject(page: str, map_version: int, token: str = "", version: str = "") -> s
     meta = (f'<meta name="mapgen-token" content="{html.escape(token)}">\n'
             f'<meta name="mapgen-version" content="{html.escape(version)}">\n')
     script = f'<script data-map-version="{int(map_version)}">\n{_live_js()}</script>\n'
+    if "mapgen.start(" in page:  # a map (not the placeholder): it can be edited, once the map's scripts ran
+        at = page.rfind("</html>")
+        page = page[:at] + f'<script>\n{_static("edit.js")}</script>\n' + page[at:]
+    style = _STYLE + f"<style>\n{_static('edit.css')}</style>\n"
     head_at = page.find("</head>")
-    page = page[:head_at] + meta + _STYLE + page[head_at:] if head_at != -1 else meta + _STYLE + page
+    page = page[:head_at] + meta + style + page[head_at:] if head_at != -1 else meta + style + page
     body_at = page.rfind("</body>")
     return page[:body_at] + script + page[body_at:] if body_at != -1 else page + script
 
@@ -211,8 +220,11 @@ class LiveMap:
         csv_path = self.csv_path.resolve()
         return {csv_path, csv_path.with_name(CONFIG_NAME)}
 
-    def watch(self, stop: threading.Event | None = None) -> None:
-        """Rebuild after each save until ``stop`` is set (or Ctrl-C, which is raised)."""
+    def watch(self, stop: threading.Event | None = None, watching: threading.Event | None = None) -> None:
+        """Rebuild after each save until ``stop`` is set (or Ctrl-C, which is raised).
+
+        ``watching`` is set once the file watcher runs: a save from then on is seen.
+        """
         import watchfiles
 
         names = self.watched()
@@ -222,8 +234,12 @@ class LiveMap:
             raise MapgenError(f"cannot watch {self.csv_path}: the folder {folder} does not exist.")
         for changes in watchfiles.watch(
             folder, watch_filter=lambda _change, path: Path(path) in names, recursive=False,
-            debounce=150, step=30, stop_event=stop, rust_timeout=500, yield_on_timeout=False,
+            debounce=150, step=30, stop_event=stop, rust_timeout=200, yield_on_timeout=True,
         ):
+            if not changes:  # a quiet interval: the watcher is running
+                if watching is not None:
+                    watching.set()
+                continue
             self.rebuild(if_changed={Path(path) for _, path in changes} == {csv_path})
 
     def close(self) -> None:

@@ -144,7 +144,7 @@
       else hidden++;
     }
     var loc = P.loc[p];
-    return el(tag, { className: "mg-card", "data-place": P.name[p] }, [
+    var card = el(tag, { className: "mg-card", "data-place": P.name[p] }, [
       el("h3", { className: "mg-place", text: P.name[p], tabindex: "-1" }),
       el("div", { className: "mg-precision mg-precision-" + this.data.precisions[P.precision[p]],
         text: m.located[p] ? this.precisionText(p) : this.t.not_located }),
@@ -153,5 +153,7 @@
       el("ul", { className: "mg-incidents" }, items),
       hidden ? el("div", { className: "mg-hidden", text: fmt(this.t.hidden_by_filters, { n: hidden }) }) : null,
     ]);
+    if (this.onCard) this.onCard(card, p); // editing on the map (edit.js) adds its buttons
+    return card;
   };
 })(window.mapgen);

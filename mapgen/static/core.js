@@ -412,6 +412,30 @@
     return forms;
   }
 
+  /* ---------- coordinates typed or pasted ---------- */
+
+  // Latitude and longitude from what a person pastes: "43.2347, 76.9478", "43,2347; 76,9478",
+  // an OpenStreetMap link (#map=17/43.2347/76.9478 or ?mlat=…&mlon=…) or a Google Maps link
+  // (@43.2347,76.9478,17z or ?q=43.2347,76.9478). Null when it holds no such pair.
+  function parseCoordinates(text) {
+    var s = String(text || "").trim(), m;
+    var patterns = [
+      /[?&]mlat=(-?\d+(?:\.\d+)?)&mlon=(-?\d+(?:\.\d+)?)/,
+      /#map=\d+\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)/,
+      /@(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(?:,|$)/,
+      /[?&](?:q|query|ll|center)=(-?\d+(?:\.\d+)?)(?:,|%2C)\s*(-?\d+(?:\.\d+)?)/i,
+      /^(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)$/, // 43.2347, 76.9478
+      /^(-?\d+(?:,\d+)?)\s*[;\s]\s*(-?\d+(?:,\d+)?)$/, // 43,2347; 76,9478 (decimal commas)
+    ];
+    for (var k = 0; k < patterns.length; k++) {
+      if ((m = patterns[k].exec(s))) {
+        var lat = Number(m[1].replace(",", ".")), lon = Number(m[2].replace(",", "."));
+        if (Math.abs(lat) <= 90 && Math.abs(lon) <= 180) return { lat: lat, lon: lon };
+      }
+    }
+    return null;
+  }
+
   return {
     CONTEXT_BIT: CONTEXT_BIT, CONTEXT_ID: CONTEXT_ID, SORT_KEYS: SORT_KEYS,
     fmt: fmt, fold: fold, safeUrl: safeUrl, dayToIso: dayToIso, isoToDay: isoToDay,
@@ -420,5 +444,6 @@
     formatHash: formatHash, parseHash: parseHash, searchIndex: searchIndex, search: search,
     listRows: listRows, histogram: histogram, playDays: playDays,
     overlapping: overlapping, spread: spread, placeLabels: placeLabels, nameForms: nameForms,
+    parseCoordinates: parseCoordinates,
   };
 });

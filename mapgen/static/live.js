@@ -51,7 +51,8 @@
           return;
         }
         if (state.map !== mapVersion) {
-          location.reload();
+          // an edit on its way back (edit.js) is told first, so that the page can say what became of it
+          Promise.resolve(window.mapgen && window.mapgen.holdReload).then(function () { location.reload(); });
           return;
         }
         if (state.errors.length) {

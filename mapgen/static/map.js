@@ -182,6 +182,7 @@
     marker.mgId = id;
     marker.bindPopup(function () { return self.placeCard(p, "div"); }, this.popupOptions());
     if (!label) marker.bindTooltip(P.name[p], { direction: "top" });
+    if (this.onMarker) this.onMarker(marker, p); // editing on the map (edit.js) makes it draggable
     return marker;
   };
 
@@ -492,12 +493,14 @@
     var loaded = site
       ? fetch(site).then(function (r) { return r.json(); })
       : Promise.resolve(JSON.parse(node.textContent));
-    return loaded.then(function (data) {
+    // mapgen.ready: resolves with the app once the map is drawn (for scripts added to a served page)
+    mapgen.ready = loaded.then(function (data) {
       var inline = document.getElementById("mapgen-texts");
       var texts = new mapgen.Texts(data.texts, inline && inline.textContent
         ? function () { return JSON.parse(inline.textContent); } : null);
       var app = mapgen.app = new App(map, data, texts);
-      return app.start();
+      return app.start().then(function () { return app; });
     });
+    return mapgen.ready;
   };
 })(window.mapgenCore);

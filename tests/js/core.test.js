@@ -192,3 +192,17 @@ test("shorter forms of a name: without its city, then cut at a word", () => {
   assert.deepEqual(core.nameForms("Bakery near the presidential residence"),
                    ["Bakery near the presidential residence", "Bakery near the…"]);
 });
+
+test("coordinates pasted as a pair or a map link", () => {
+  const at = { lat: 43.2347, lon: 76.9478 };
+  for (const text of ["43.2347, 76.9478", "43.2347 76.9478", " 43.2347;76.9478 ", "43,2347; 76,9478",
+                      "https://www.openstreetmap.org/#map=17/43.2347/76.9478",
+                      "https://www.openstreetmap.org/?mlat=43.2347&mlon=76.9478#map=17/43.2/76.9",
+                      "https://www.google.com/maps/@43.2347,76.9478,17z",
+                      "https://www.google.com/maps/place/Akimat/@43.2347,76.9478,15z/data=!3m1",
+                      "https://maps.google.com/?q=43.2347,76.9478"]) {
+    assert.deepEqual(core.parseCoordinates(text), at, text);
+  }
+  assert.deepEqual(core.parseCoordinates("-33.86, 151.21"), { lat: -33.86, lon: 151.21 });
+  for (const text of ["43.2347", "76.9478, 200", "Almaty", "", "95, 10"]) assert.equal(core.parseCoordinates(text), null, text);
+});
