@@ -86,13 +86,16 @@ def cli() -> None:
                                              if not f.always)
                    + " (repeatable). " + " and ".join(f.filename for f in FORMATS.values() if f.always)
                    + " are always written.")
+@click.option("--site", is_flag=True,
+              help="Write a folder for web hosting instead of map.html (index.html, data/, assets/): it loads "
+                   "what the first view needs and the rest when asked for, for large datasets. Same as --format site.")
 @click.option("--accept-flagged", is_flag=True,
               help="Map geocoding results that fall outside the dataset's area (check them first).")
 @geocoder_options
 @ENCODING_OPT
 @friendly_errors
 def build(csv: Path, out_dir: Path, offline: bool, open_browser: bool, lang: str | None,
-          self_contained: bool, formats: tuple[str, ...], accept_flagged: bool, service: str,
+          self_contained: bool, formats: tuple[str, ...], site: bool, accept_flagged: bool, service: str,
           nominatim_url: str | None, user_agent: str | None, timeout: float, encoding: str | None) -> None:
     """Build map.html and places.geojson from CSV (default: places.csv)."""
     from .pipeline import build as run_build, summary_line
@@ -101,7 +104,7 @@ def build(csv: Path, out_dir: Path, offline: bool, open_browser: bool, lang: str
                        encoding=encoding, open_browser=open_browser, accept_flagged=accept_flagged,
                        geocoder_options={"service": service, "nominatim_url": nominatim_url,
                                          "user_agent": user_agent, "timeout": timeout},
-                       formats=tuple(f.name for f in chosen(formats)))
+                       formats=tuple(f.name for f in chosen(formats + (("site",) if site else ()))))
     for note in result.notes:
         click.echo(f"Check: {note}", err=True)
     click.echo(summary_line(result))
@@ -223,6 +226,22 @@ def watch_command(csv: Path, out_dir: Path, port: int, no_open: bool, offline: b
     run(csv, out_dir, port=port, opener=None if no_open else webbrowser.open,
         echo=lambda message, is_error=False: click.echo(message, err=is_error), offline=offline, lang=lang,
         encoding=encoding)
+
+
+@cli.command("serve")
+@click.argument("folder", default="output", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--no-open", is_flag=True, help="Do not open the map in the web browser.")
+@friendly_errors
+def serve_command(folder: Path, port: int, no_open: bool) -> None:
+    """Serve a site (mapgen build --site) or any output folder on 127.0.0.1 for this machine only; Ctrl-C stops."""
+    import webbrowser
+
+    from .serve.site import serve
+
+    serve(folder, port=port, opener=None if no_open else webbrowser.open,
+          echo=lambda message: click.echo(message))
 
 
 @cli.command("import-acled")

@@ -166,6 +166,7 @@ def build(
     if any(path.resolve() == csv_path.resolve() for path in files):
         raise MapgenError(f"the output folder {out} holds {csv_path.name}, which the export would "
                           "overwrite; choose another folder with -o.")
+    written: set[str] = set()
     with OutputSet() as outputs:
         ds = _checked(csv_path, encoding, config, offline, geocoder, progress, notes, accept_flagged,
                       geocoder_options, keep_unlocated)
@@ -173,14 +174,34 @@ def build(
 
         offmap = offmap_mask(ds)
         notes.extend(far_place_notes(ds, offmap))
+        if len(ds.incidents) > SITE_FROM and "html" in (f.name for f in wanted):
+            notes.append(f"{len(ds.incidents):,} incidents make a map.html of about "
+                         f"{len(ds.incidents) * 260 // 1_000_000:,} MB that every reader loads whole; "
+                         "`mapgen build --site` writes a folder that loads what the first view needs and the "
+                         "rest when it is asked for (serve it with `mapgen serve`, or put it on any web host).")
         target = Target(ds, offmap, lang, self_contained)
         for fmt, path in zip(wanted, files):
-            outputs.write(path, fmt.write(target))
+            content = fmt.write(target)
+            if isinstance(content, dict):  # a folder of files
+                for name, data in content.items():
+                    outputs.write(out / name, data)
+                    written.add(name)
+            else:
+                outputs.write(path, content)
+    if "site" in (f.name for f in wanted):
+        from .page.site import stale_chunks
+
+        for path in stale_chunks(out, written):  # from an earlier, larger build
+            path.unlink(missing_ok=True)
     if open_browser and "html" in (f.name for f in wanted):
         import webbrowser
 
         webbrowser.open((out / FORMATS["html"].filename).resolve().as_uri())
     return BuildResult(dataset=ds, files=files, notes=notes, lang=lang, self_contained=self_contained)
+
+
+#: From this many incidents on, a build of map.html suggests a site instead.
+SITE_FROM = 100_000
 
 
 def _checked(csv_path: Path, encoding: str | None, config: Any, offline: bool, geocoder: Any,

@@ -1,7 +1,8 @@
 """The files a build writes, as one table: the CLI's ``--format``, the pipeline and the writers read it.
 
-A new format is a writer (``Target -> str | bytes | list[bytes]``) and one
-line in :data:`FORMATS`.
+A new format is a writer and one line in :data:`FORMATS`. A writer returns
+the file's content (``str``, ``bytes`` or a list of ``bytes`` pieces), or, for
+a folder of files (the site), a dict of paths relative to the output folder.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def _html(t: Target) -> Data:
     return page_parts(t.ds, t.lang, t.self_contained, t.offmap)
 
 
+def _site(t: Target) -> dict[str, Data]:
+    from ..page.site import site_files
+
+    return site_files(t.ds, t.lang, t.offmap)
+
+
 def _geojson(t: Target) -> Data:
     from .geojson import geojson_parts
 
@@ -57,11 +64,13 @@ class Format:
     filename: str      # written into the output folder
     always: bool       # written by every build
     help: str
-    write: Callable[[Target], Data]
+    write: Callable[[Target], Data | dict[str, Data]]
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("html", "map.html", True, "the interactive map", _html),
+    Format("site", "index.html", False, "a folder of the map and its data in parts, for large datasets and "
+           "web hosting", _site),
     Format("geojson", "places.geojson", True, "every incident as a GeoJSON point (GIS)", _geojson),
     Format("kml", "places.kml", False, "one placemark per place (Google Earth)", _kml),
     Format("csv", "places.csv", False, "one row per place with coordinates and sources (spreadsheets)", _csv),
@@ -69,8 +78,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 
 
 def chosen(names: tuple[str, ...] | list[str] = ()) -> list[Format]:
-    """The formats to write: those always written and those named, in table order."""
-    return [f for f in FORMATS.values() if f.always or f.name in names]
+    """The formats to write: those always written and those named, in table order; a site replaces map.html."""
+    wanted = [f for f in FORMATS.values() if f.always or f.name in names]
+    return [f for f in wanted if not (f.name == "html" and "site" in names)]
 
 
 __all__ = ["FORMATS", "Format", "Target", "chosen"]

@@ -52,8 +52,8 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Resource-Policy", "same-origin"),
 )
 #: Said to a browser that arrives without the secret (an old tab, a link without the token).
-NO_TOKEN = ("this page needs the link that `mapgen watch` printed when it started (it ends in ?token=...); "
-            "open that link.")
+NO_TOKEN = ("this page needs the link that mapgen printed when it started (`mapgen watch` or `mapgen serve`; "
+            "it ends in ?token=...); open that link.")
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,10 @@ class LocalServer:
     random one). :meth:`start` serves in a background thread.
     """
 
-    def __init__(self, routes: Mapping[tuple[str, str], Route], *, port: int = 0, token: str | None = None) -> None:
+    def __init__(self, routes: Mapping[tuple[str, str], Route], *, port: int = 0, token: str | None = None,
+                 files: Route | None = None) -> None:
         self.routes = dict(routes)
+        self.files = files  # answers a GET no route names (a folder's files), if given
         self.token = token or secrets.token_urlsafe(32)
         self._port = port
         self._server: ThreadingHTTPServer | None = None
@@ -200,6 +202,8 @@ class LocalServer:
         if not self.authorised(request.headers):
             return text_response("refused: " + NO_TOKEN, 403)
         route = self.routes.get((request.method, request.path))
+        if route is None and self.files is not None and request.method == "GET":
+            return self.files(request)
         if route is None:
             known = any(path == request.path for _, path in self.routes)
             return text_response("method not allowed" if known else "not found", 405 if known else 404)
