@@ -97,6 +97,7 @@ class MapPage:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)  # every URL asked for, in order
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.page, name)
@@ -190,6 +191,7 @@ def open_map(
 
     context.route("**/*", handle)
     context.route_web_socket(re.compile(".*"), handle_ws)
+    page.on("request", lambda request: mp.requested.append(request.url))
     page.on("requestfailed", on_failed)
     page.on("console", on_console)
     page.on("pageerror", on_pageerror)

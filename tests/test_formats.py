@@ -157,7 +157,7 @@ def test_unknown_format_is_a_usage_error(mapgen_cli, tmp_path):
     (tmp_path / "places.csv").write_text(CSV, encoding="utf-8")
     result = mapgen_cli("build", "--offline", "--format", "shp", cwd=tmp_path)
     assert result.exit_code == 2
-    assert "'shp' is not one of 'html', 'geojson', 'kml', 'csv'" in result.stderr
+    assert "'shp' is not one of 'html', 'site', 'geojson', 'kml', 'csv'" in result.stderr
 
 
 def test_appended_rows_keep_the_file_as_it_was(tmp_path):

@@ -136,12 +136,23 @@
     return item;
   };
 
+  var CARD_PAGE = 25; // incidents shown at a time in a card (a busy place of a large map has thousands)
+
   // The card of place p: its name, how precisely it is known, and its incidents passing the filters.
   App.prototype.placeCard = function (p, tag) {
-    var P = this.data.places, m = this.model, items = [], hidden = 0;
+    var P = this.data.places, m = this.model, passing = [], hidden = 0, self = this;
     for (var i = m.start[p]; i < m.start[p + 1]; i++) {
-      if (core.passes(m, this.filters, i)) items.push(this.incidentItem(i));
+      if (core.passes(m, this.filters, i)) passing.push(i);
       else hidden++;
+    }
+    var list = el("ul", { className: "mg-incidents" }), shown = 0;
+    var more = el("button", { type: "button", className: "mg-more", onclick: function () { page(); } });
+    function page() {
+      var end = Math.min(passing.length, shown + CARD_PAGE);
+      for (; shown < end; shown++) list.appendChild(self.incidentItem(passing[shown]));
+      var left = passing.length - shown;
+      if (left > 0) more.textContent = fmt(self.t.list_more, { n: Math.min(CARD_PAGE, left), left: left });
+      else more.remove();
     }
     var loc = P.loc[p];
     var card = el(tag, { className: "mg-card", "data-place": P.name[p] }, [
@@ -150,9 +161,10 @@
         text: m.located[p] ? this.precisionText(p) : this.t.not_located }),
       P.aliases[p] ? el("div", { className: "mg-aliases", text: this.t.also_known_as + ": " + P.aliases[p] }) : null,
       loc ? el("div", { className: "mg-located", text: this.t.located_by + ": " + (this.t["loc_" + loc] || loc) }) : null,
-      el("ul", { className: "mg-incidents" }, items),
+      list, more,
       hidden ? el("div", { className: "mg-hidden", text: fmt(this.t.hidden_by_filters, { n: hidden }) }) : null,
     ]);
+    page();
     if (this.onCard) this.onCard(card, p); // editing on the map (edit.js) adds its buttons
     return card;
   };

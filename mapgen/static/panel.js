@@ -366,10 +366,14 @@
     node.appendChild(el("p", { className: "mg-note", text: this.t.offmap_note }));
     for (var p = 0; p < m.nPlaces; p++) {
       if (m.onMap[p]) continue;
+      if (!this.counts[p]) { // nothing passes the filters: an empty card, its texts not fetched
+        node.appendChild(el("article", { className: "mg-card mg-empty", "data-index": String(p) },
+                            [el("h3", { text: this.data.places.name[p], tabindex: "-1" })]));
+        continue;
+      }
       var card = this.placeCard(p, "article");
       card.setAttribute("data-index", String(p));
-      if (this.counts[p]) shown++;
-      else card.classList.add("mg-empty");
+      shown++;
       node.appendChild(card);
     }
     this.offmapCount.textContent = "(" + shown + ")";
