@@ -15,13 +15,14 @@ import os
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Sequence, Union
+from typing import BinaryIO, Iterator, Sequence, Union
 
 from .errors import OutputError
 
 #: What a file is made of: text (written as UTF-8), bytes, or pieces of bytes
-#: in order (written as they are: no copy of the whole file is made in memory).
-Data = Union[str, bytes, Sequence[bytes]]
+#: in order, a list or made as they are written (no copy of the whole file is
+#: made in memory).
+Data = Union[str, bytes, Sequence[bytes], Iterator[bytes]]
 
 _CHUNK = 1 << 20  # characters encoded at a time: a large page is not held twice
 _JOIN = 512  # pieces joined per write
@@ -138,8 +139,11 @@ def _fill(tmp: Path, data: Data, path: Path) -> None:
                     handle.write(data[start:start + _CHUNK].encode("utf-8"))
             elif isinstance(data, bytes):
                 handle.write(data)
-            else:
+            elif isinstance(data, (list, tuple)):
                 _write_pieces(handle, data)
+            else:  # made while written
+                for piece in data:
+                    handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:

@@ -123,7 +123,7 @@ def validate(csv: Path, encoding: str | None) -> None:
     more = f"; {unlocated} without coordinates (run `mapgen geocode`)" if unlocated else ""
     from .pipeline import counted
 
-    click.echo(f"{csv}: OK: {counted(len(ds.incidents), 'incident')} at {counted(len(ds.places), 'place')}{more}.")
+    click.echo(f"{csv}: OK: {counted(len(ds.rows), 'incident')} at {counted(len(ds.places), 'place')}{more}.")
 
 
 @cli.group()

@@ -7,7 +7,7 @@ atomically, so a run that fails leaves the last good map in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -107,7 +107,7 @@ def locate_places(
             notes.append(f"{name}: {', '.join(location.flags)}")
     if problems:
         raise DataError(problems)
-    return Dataset(path=ds.path, places=places, incidents=ds.incidents, config=ds.config)
+    return replace(ds, places=places)
 
 
 def build(
@@ -174,16 +174,16 @@ def build(
 
         offmap = offmap_mask(ds)
         notes.extend(far_place_notes(ds, offmap))
-        if len(ds.incidents) > SITE_FROM and "html" in (f.name for f in wanted):
-            notes.append(f"{len(ds.incidents):,} incidents make a map.html of about "
-                         f"{len(ds.incidents) * 260 // 1_000_000:,} MB that every reader loads whole; "
+        if len(ds.rows) > SITE_FROM and "html" in (f.name for f in wanted):
+            notes.append(f"{len(ds.rows):,} incidents make a map.html of about "
+                         f"{len(ds.rows) * 260 // 1_000_000:,} MB that every reader loads whole; "
                          "`mapgen build --site` writes a folder that loads what the first view needs and the "
                          "rest when it is asked for (serve it with `mapgen serve`, or put it on any web host).")
         target = Target(ds, offmap, lang, self_contained)
         for fmt, path in zip(wanted, files):
             content = fmt.write(target)
-            if isinstance(content, dict):  # a folder of files
-                for name, data in content.items():
+            if fmt.name == "site":  # a folder of files
+                for name, data in content:
                     outputs.write(out / name, data)
                     written.add(name)
             else:
@@ -264,13 +264,11 @@ def far_place_notes(ds: Dataset, offmap: Any) -> list[str]:
 
 def summary_line(result: BuildResult) -> str:
     """One line for the terminal: what was built from what."""
-    import pandas as pd
-
     ds = result.dataset
     located = int(ds.located.sum())
-    sources = pd.unique(ds.incidents["source"]).size
+    sources = len(ds.rows.sources)
     files = ", ".join(str(p) for p in result.files) or "nothing written"
-    return (f"{counted(len(ds.incidents), 'incident')} at {counted(len(ds.places), 'place')} "
+    return (f"{counted(len(ds.rows), 'incident')} at {counted(len(ds.places), 'place')} "
             f"({located} located) from {counted(sources, 'source')} -> {files}")
 
 

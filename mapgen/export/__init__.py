@@ -1,14 +1,14 @@
 """The files a build writes, as one table: the CLI's ``--format``, the pipeline and the writers read it.
 
 A new format is a writer and one line in :data:`FORMATS`. A writer returns
-the file's content (``str``, ``bytes`` or a list of ``bytes`` pieces), or, for
-a folder of files (the site), a dict of paths relative to the output folder.
+the file's content (``str``, ``bytes``, or ``bytes`` pieces), or, for a folder
+of files (the site), ``(path relative to the output folder, content)`` pairs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def _html(t: Target) -> Data:
     return page_parts(t.ds, t.lang, t.self_contained, t.offmap)
 
 
-def _site(t: Target) -> dict[str, Data]:
+def _site(t: Target) -> Iterator[tuple[str, Data]]:
     from ..page.site import site_files
 
     return site_files(t.ds, t.lang, t.offmap)
@@ -64,7 +64,7 @@ class Format:
     filename: str      # written into the output folder
     always: bool       # written by every build
     help: str
-    write: Callable[[Target], Data | dict[str, Data]]
+    write: Callable[[Target], Data | Iterator[tuple[str, Data]]]
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (

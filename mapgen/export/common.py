@@ -20,8 +20,8 @@ def lists(frame: pd.DataFrame) -> Columns:
 def per_place(ds: Dataset) -> list[list[int]]:
     """For each place, the positions of its incidents in file order."""
     groups: list[list[int]] = [[] for _ in range(len(ds.places))]
-    for pos, p in enumerate(ds.incidents["place_idx"].tolist()):
-        groups[int(p)].append(pos)
+    for pos, p in enumerate(ds.rows.place.tolist()):
+        groups[p].append(pos)
     return groups
 
 
@@ -34,8 +34,8 @@ def coord(value: float) -> str:
 
 def carried_columns(ds: Dataset, output: str) -> list[Column]:
     """The carried columns (``fatalities``, ``event_id``…) this dataset has that ``output`` shows."""
-    frames = {"incident": ds.incidents, "place": ds.places}
-    return [c for c in carried(output=output) if c.name in frames[c.level]]
+    have = {"incident": set(ds.rows.texts.columns) | set(ds.rows.counts), "place": set(ds.places.columns)}
+    return [c for c in carried(output=output) if c.name in have[c.level]]
 
 
 def plain(column: Column, value: Any) -> Any:

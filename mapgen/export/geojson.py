@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Iterator
 
 import numpy as np
 import orjson
-import pandas as pd
 
-from ..dataset import Dataset
-from ..page.data import by_identity, coordinates
+from ..columns import Column
+from ..dataset import DATE_PRECISIONS, STATUSES, Dataset
+from ..incidents import Incidents, iso_days
+from ..page.data import coordinates
 from ..taxonomy import load_taxonomy
 from .common import carried_columns, plain
 
 
-def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
-    """An RFC 7946 FeatureCollection with one Point feature per incident: UTF-8, in pieces.
+#: Incidents encoded at a time: the file is written as it is made, never held whole.
+BLOCK = 20_000
 
-    Joined, the pieces are the file; :func:`mapgen.atomic.write_atomic` writes
-    them as they are, so a large dataset is not also held as one string.
+
+def geojson_parts(ds: Dataset, offmap: np.ndarray) -> Iterator[bytes]:
+    """An RFC 7946 FeatureCollection with one Point feature per incident: UTF-8, in blocks.
+
+    Joined, the blocks are the file; :func:`mapgen.atomic.write_atomic` writes
+    them as they come, so a large dataset is never held as one string.
 
     Properties carry everything known about the incident and its place, so a
     GIS user can filter by tag, date or status without the map.
 
     The bytes equal ``json.dumps(collection, ensure_ascii=False,
     separators=(",", ":")).encode()`` of the features, but the parts that
-    repeat (a place, a set of tags, a date, a source) are encoded once.
-    Carried columns the GeoJSON shows (``fatalities``…) follow ``url``.
+    repeat (a place, a set of tags, a date, a source) are encoded once, and the
+    texts are copied as they are stored. Carried columns the GeoJSON shows
+    (``fatalities``…) follow ``url``.
     """
     taxonomy = load_taxonomy()
-    places, incidents = ds.places, ds.incidents
+    places, rows = ds.places, ds.rows
     lon, lat = coordinates(places["lon"]), coordinates(places["lat"])
     radius = places["radius_m"].fillna(0).round().astype(int).tolist()
     offmap_list = offmap.tolist()
@@ -39,50 +45,61 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> list[bytes]:
         b'{"type":"Feature","geometry":' + _point(lon[p], lat[p]) + b',"properties":{"place":' + orjson.dumps(name)
         for p, name in enumerate(places["place"].tolist())
     ]
+    of_place = [c for c in carried_columns(ds, "geojson") if c.level == "place"]
     tails = [
         b',"precision":' + orjson.dumps(precision) + b',"uncertainty_m":' + orjson.dumps(radius[p])
         + b',"aliases":' + orjson.dumps(aliases) + b',"location_source":' + orjson.dumps(loc)
         + b',"off_map":' + orjson.dumps(offmap_list[p])
-        + b"".join(b',"' + c.name.encode() + b'":' + orjson.dumps(plain(c, places[c.name].iat[p]))
-                   for c in carried_columns(ds, "geojson") if c.level == "place")
+        + b"".join(b',"' + c.name.encode() + b'":' + orjson.dumps(plain(c, places[c.name].iat[p])) for c in of_place)
         + b',"csv_line":'
         for p, (precision, aliases, loc) in enumerate(
             zip(places["precision"].tolist(), places["aliases"].tolist(), places["loc_source"].tolist()))
     ]
-    tag_codes, tag_lists = by_identity(incidents["tags"].tolist())
-    place_idx = incidents["place_idx"].tolist()
-    closes = [b"%d}}," % line for line in incidents["line"].tolist()]
-    if closes:
-        closes[-1] = closes[-1][:-1]
+    tagsets = [b',"incidents":' + orjson.dumps(t) + b',"labels":' + orjson.dumps([taxonomy[tag].label("en") for tag in t])
+               for t in rows.tagsets]
+    day_codes, days = np.unique(rows.day, return_inverse=True)[::-1]
+    dates = [b',"date":' + orjson.dumps(d or None) for d in iso_days(days)]
+    precisions = [b',"date_precision":' + orjson.dumps(d or None) for d in ("",) + tuple(DATE_PRECISIONS)]
+    statuses = [b',"status":' + orjson.dumps(d) for d in STATUSES]
+    sources = [b',"source":' + orjson.dumps(d) for d in rows.sources]
+    carried = [c for c in carried_columns(ds, "geojson") if c.level == "incident"]
 
-    columns = (  # the pieces of every feature, in order
-        [heads[p] for p in place_idx],
-        _spread([b',"incidents":' + orjson.dumps(t) + b',"labels":'
-                 + orjson.dumps([taxonomy[tag].label("en") for tag in t]) for t in tag_lists], tag_codes),
-        _column(incidents["date"], lambda d: b',"date":' + orjson.dumps(d or None)),
-        _column(incidents["date_precision"], lambda d: b',"date_precision":' + orjson.dumps(d or None)),
-        _column(incidents["status"], lambda d: b',"status":' + orjson.dumps(d)),
-        # joined to a prefix, so orjson's roomy buffer for each text is freed at once (kept,
-        # 100,000 of them would hold 400 MB)
-        [b',"summary":' + orjson.dumps(text) for text in incidents["summary"].tolist()],
-        _column(incidents["source"], lambda d: b',"source":' + orjson.dumps(d)),
-        _column(incidents["url"], lambda d: b',"url":' + orjson.dumps(d or None)),
-        *(_column(incidents[c.name], lambda d, c=c: b',"' + c.name.encode() + b'":' + orjson.dumps(plain(c, d)))
-          for c in carried_columns(ds, "geojson") if c.level == "incident"),
-        [tails[p] for p in place_idx],
-        closes,
-    )
-    count = len(columns) * len(place_idx)
-    pieces: list[bytes] = [b""] * (count + 2)  # between the collection's start and end
-    pieces[0] = b'{"type":"FeatureCollection","features":['
-    for k, column in enumerate(columns):
-        pieces[1 + k:1 + count:len(columns)] = column
+    yield b'{"type":"FeatureCollection","features":['
+    n = len(rows)
+    for start in range(0, n, BLOCK):
+        block = slice(start, min(n, start + BLOCK))
+        columns = [  # the pieces of every feature of the block, in order
+            [heads[p] for p in rows.place[block].tolist()],
+            [tagsets[t] for t in rows.tagset[block].tolist()],
+            [dates[d] for d in day_codes[block].tolist()],
+            [precisions[d] for d in rows.date_precision[block].tolist()],
+            [statuses[d] for d in rows.status[block].tolist()],
+            [b',"summary":' + text for text in rows.texts.encoded("summary", block)],
+            [sources[d] for d in rows.source[block].tolist()],
+            [b',"url":' + (b"null" if url == b'""' else url) for url in rows.texts.encoded("url", block)],
+            *(_carried(rows, c, block) for c in carried),
+            [tails[p] for p in rows.place[block].tolist()],
+            [b"%d}}," % line for line in rows.line[block].tolist()],
+        ]
+        if block.stop == n:
+            columns[-1][-1] = columns[-1][-1][:-1]  # no comma after the last feature
+        pieces: list[bytes] = [b""] * (len(columns) * len(columns[0]))
+        for k, column in enumerate(columns):
+            pieces[k::len(columns)] = column
+        yield b"".join(pieces)
     end = b"]"
     if places["lat"].notna().any():
         bbox = [places["lon"].min(), places["lat"].min(), places["lon"].max(), places["lat"].max()]
         end += b',"bbox":[' + b",".join(_number(round(float(v), 6)) for v in bbox) + b"]"
-    pieces[-1] = end + b"}\n"
-    return pieces
+    yield end + b"}\n"
+
+
+def _carried(rows: Incidents, column: Column, block: slice) -> list[bytes]:
+    """``,"name":value`` of a carried column for each row of ``block`` (``null`` where empty)."""
+    key = b',"' + column.name.encode() + b'":'
+    if column.name in rows.counts:
+        return [key + (b"null" if v != v else b"%d" % v) for v in rows.counts[column.name][block].tolist()]
+    return [key + (b"null" if v == b'""' else v) for v in rows.texts.encoded(column.name, block)]
 
 
 def _point(lon: float | None, lat: float | None) -> bytes:
@@ -95,13 +112,3 @@ def _point(lon: float | None, lat: float | None) -> bytes:
 def _number(value: float) -> bytes:
     """A coordinate as ``json.dumps`` writes it (``1e-05``, where orjson would write ``0.00001``)."""
     return float.__repr__(value).encode()
-
-
-def _column(values: pd.Series, encode: Callable[[Any], bytes]) -> list[bytes]:
-    """``encode`` of each row's value, computed once per distinct value."""
-    codes, distinct = pd.factorize(values, sort=False, use_na_sentinel=False)
-    return _spread([encode(value) for value in distinct.tolist()], codes)
-
-
-def _spread(encoded: list[Any], codes: np.ndarray) -> list[Any]:
-    return [encoded[c] for c in codes.tolist()]

@@ -4,21 +4,28 @@ folder for web hosting (:mod:`.site`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from ..dataset import Dataset
 
 
-def page_parts(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> list[bytes]:
-    """``map.html`` in pieces of UTF-8; folium is imported only if the page cache lacks this page."""
+def page_parts(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> Iterator[bytes]:
+    """``map.html`` in pieces of UTF-8, made as they are written; folium only if the page cache lacks the page."""
     from . import cache
-    from .data import incident_order, page_data, page_texts, script_json
+    from .data import incident_order, page_data, script_json, texts_blocks, texts_json
 
     order = incident_order(ds)
     data = page_data(ds, lang, offmap, order=order)
-    return cache.page_parts(script_json(data), script_json(page_texts(ds, order)), title=data["meta"]["title"],
-                            lang=lang, strings=data["i18n"], mode="inline" if self_contained else "cdn",
-                            cache=cache.cache_dir())
+    title, mark = data["meta"]["title"], cache.TEXTS_MARK.encode()
+    later = mark if cache.MARK not in title and cache.TEXTS_MARK not in title else texts_json(ds, order)
+    parts = cache.page_parts(script_json(data), later, title=title, lang=lang, strings=data["i18n"],
+                             mode="inline" if self_contained else "cdn", cache=cache.cache_dir())
+    del data
+    for part in parts:  # the texts, the largest part, are made as they are written
+        if part is later and later is mark:
+            yield from texts_blocks(ds, order)
+        else:
+            yield part
 
 
 def make_map(ds: Dataset, lang: str = "en", self_contained: bool = False) -> Any:

@@ -20,14 +20,14 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import orjson
 import pandas as pd
 
 from ..dataset import DATE_PRECISIONS, PRECISIONS, STATUSES, Dataset
-from ..export.common import carried_columns, plain
+from ..export.common import carried_columns
 from ..geo import far_from_others
 from ..taxonomy import load_taxonomy
 
@@ -87,7 +87,7 @@ def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
 
 def incident_order(ds: Dataset) -> np.ndarray:
     """The incidents' rows in page order: grouped by place, the CSV's order within each."""
-    return np.argsort(ds.incidents["place_idx"].to_numpy(), kind="stable")
+    return np.argsort(ds.rows.place, kind="stable")
 
 
 #: Incident types the page can tell apart: one bit each in a 32-bit mask, bit 31 for "no type".
@@ -117,21 +117,18 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
     texts are (default: in the page itself).
     """
     tag_index = {tag: k for k, tag in enumerate(load_taxonomy())}
-    places = ds.places
+    places, rows = ds.places, ds.rows
     order = incident_order(ds) if order is None else order
-    incidents = ds.incidents.iloc[order]
     date_precisions = ("",) + tuple(DATE_PRECISIONS)
 
-    source_idx, sources = pd.factorize(incidents["source"].to_numpy(dtype=object), sort=False)
-    # each distinct set of tags once; an incident's code packs its set of tags, status and date precision
-    tag_codes, tag_sets = by_identity(incidents["tags"].tolist())
-    status = category_codes(incidents["status"], STATUSES)
-    date_precision = category_codes(incidents["date_precision"], date_precisions)
-    kind = (tag_codes.astype(np.int64) * len(STATUSES) + status) * len(date_precisions) + date_precision
-    days = day_numbers(incidents["date"])
+    # each distinct set of tags and each source once, in the order the page meets them
+    tag_codes, tag_sets = pd.factorize(rows.tagset[order], sort=False)
+    source_idx, sources = pd.factorize(rows.source[order], sort=False)
+    kind = ((tag_codes.astype(np.int64) * len(STATUSES) + rows.status[order]) * len(date_precisions)
+            + rows.date_precision[order])
+    days = rows.day[order].astype(np.int64)
     dated = days >= 0
     day0 = int(days[dated].min()) if dated.any() else 0
-    place_idx = incidents["place_idx"].to_numpy()
     panel = offmap_mask(ds) if offmap is None else offmap
 
     return {
@@ -140,7 +137,7 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
             "title": ds.config.title,
             "description": ds.config.description,
             "places": int(len(places)),
-            "incidents": int(len(incidents)),
+            "incidents": int(len(rows)),
         },
         "taxonomy": taxonomy_entries(lang),
         "statuses": list(STATUSES),
@@ -148,7 +145,7 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
         "date_precisions": list(date_precisions),
         "columns": [{"name": c.name, "label": c.label(lang), "kind": c.kind}
                     for c in carried_columns(ds, "popup") if c.level == "incident"],
-        "tagsets": [[tag_index[t] for t in tags] for tags in tag_sets],
+        "tagsets": [[tag_index[t] for t in rows.tagsets[k]] for k in tag_sets.tolist()],
         "day0": day0,
         "places": {
             "name": places["place"].tolist(),
@@ -159,14 +156,14 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
             "aliases": ["; ".join(a) for a in places["aliases"]],
             "panel": panel.astype(int).tolist(),
             "loc": places["loc_source"].tolist(),
-            "start": np.searchsorted(place_idx, np.arange(len(places))).tolist(),
+            "start": np.searchsorted(rows.place[order], np.arange(len(places))).tolist(),
         },
         "incidents": {
             "kind": kind.tolist(),
             "day": np.where(dated, days - day0, -1).tolist(),
             "source": source_idx.tolist(),
         },
-        "sources": [str(s) for s in sources],
+        "sources": [rows.sources[k] for k in sources.tolist()],
         "texts": texts or {"chunk": 0},
         "i18n": interface_strings(lang),
     }
@@ -174,17 +171,47 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
 
 def page_texts(ds: Dataset, order: np.ndarray | None = None, rows: slice = slice(None)) -> dict[str, list[Any]]:
     """The incidents' texts in page order (``rows`` of them): summary, link, CSV line, carried columns."""
+    return orjson.loads(texts_json(ds, order, rows))
+
+
+def texts_json(ds: Dataset, order: np.ndarray | None = None, rows: slice = slice(None)) -> bytes:
+    """:func:`page_texts` as JSON, safe in a ``<script>`` element, made of the texts as stored (not decoded)."""
+    return b"".join(texts_blocks(ds, order, rows))
+
+
+#: Incidents' texts made at a time (a large page is written as it is made).
+BLOCK = 50_000
+
+
+def texts_blocks(ds: Dataset, order: np.ndarray | None = None, rows: slice = slice(None)) -> Iterator[bytes]:
+    """:func:`texts_json` in pieces, a block of incidents at a time."""
     order = incident_order(ds) if order is None else order
-    incidents = ds.incidents.iloc[order[rows]]
-    texts: dict[str, list[Any]] = {
-        "summary": incidents["summary"].tolist(),
-        "url": incidents["url"].tolist(),
-        "line": incidents["line"].tolist(),
-    }
-    for column in carried_columns(ds, "popup"):
-        if column.level == "incident":
-            texts[column.name] = [plain(column, v) for v in incidents[column.name].tolist()]
-    return texts
+    picked = order[rows]
+    store = ds.rows.texts
+    carried = [c for c in carried_columns(ds, "popup") if c.level == "incident"]
+
+    def listed(name: str, values: Callable[[np.ndarray], list[bytes]]) -> Iterator[bytes]:
+        yield b'"' + name.encode() + b'":['
+        for start in range(0, len(picked), BLOCK):
+            block = values(picked[start:start + BLOCK])
+            yield (b"," if start else b"") + _escaped(b",".join(block))
+        yield b"]"
+
+    yield b"{"
+    yield from listed("summary", lambda r: store.encoded("summary", r))
+    yield b","
+    yield from listed("url", lambda r: store.encoded("url", r))
+    yield b',"line":' + orjson.dumps(ds.rows.line[picked].tolist())
+    for column in carried:
+        yield b","
+        if column.name in ds.rows.counts:
+            counts = ds.rows.counts[column.name]
+            yield from listed(column.name, lambda r, c=counts: [b"null" if v != v else b"%d" % v
+                                                               for v in c[r].tolist()])
+        else:
+            yield from listed(column.name, lambda r, n=column.name: [b"null" if v == b'""' else v
+                                                                     for v in store.encoded(n, r)])
+    yield b"}"
 
 
 _SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"))
@@ -198,16 +225,20 @@ def script_json(data: Any) -> bytes:
     the exact text. (U+2028 and U+2029 stay as they are: the block is data
     for ``JSON.parse``, never run as script, where old engines broke on them.)
     """
-    text = orjson.dumps(data)  # the text json.dumps writes (but for floats below 1e-4), 20x faster
-    for char, escape in _SCRIPT_ESCAPES:
-        if char in text:  # a scan is cheaper than copying a large page
-            text = text.replace(char, escape)
-    return text
+    return _escaped(orjson.dumps(data))  # the text json.dumps writes (but for floats below 1e-4), 20x faster
 
 
 def to_script_json(data: Any) -> str:
     """:func:`script_json` as text."""
     return script_json(data).decode("utf-8")
+
+
+def _escaped(text: bytes) -> bytes:
+    """JSON bytes made safe for a ``<script>`` element, as :func:`script_json` makes them."""
+    for char, escape in _SCRIPT_ESCAPES:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def coordinates(values: pd.Series) -> list[float | None]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..atomic import Data
 from ..dataset import Dataset
@@ -25,26 +25,23 @@ TEXTS = "data/texts/"
 _CHUNK_FILE = re.compile(r"\d+\.json")
 
 
-def site_files(ds: Dataset, lang: str, offmap: Any) -> dict[str, Data]:
-    """Every file of the site, by its path relative to the site's folder."""
+def site_files(ds: Dataset, lang: str, offmap: Any) -> Iterator[tuple[str, Data]]:
+    """Every file of the site: its path relative to the site's folder, and its content (made as it is asked for)."""
     from . import assets, cache
-    from .data import incident_order, page_data, page_texts, script_json
+    from .data import incident_order, page_data, script_json, texts_json
     from .render import SITE_DATA
 
     order = incident_order(ds)
-    n = len(order)
-    chunks = max(1, -(-n // CHUNK))
+    chunks = max(1, -(-len(order) // CHUNK))
     data = page_data(ds, lang, offmap, order=order, texts={"chunk": CHUNK, "base": TEXTS})
-    files: dict[str, Data] = {
-        "index.html": cache.page_parts(b"", title=data["meta"]["title"], lang=lang, strings=data["i18n"],
-                                       mode="site", cache=cache.cache_dir()),
-        SITE_DATA: script_json(data),
-    }
+    yield "index.html", cache.page_parts(b"", title=data["meta"]["title"], lang=lang, strings=data["i18n"],
+                                         mode="site", cache=cache.cache_dir())
+    yield SITE_DATA, script_json(data)
+    del data
     for k in range(chunks):
-        files[f"{TEXTS}{k}.json"] = script_json(page_texts(ds, order, slice(k * CHUNK, (k + 1) * CHUNK)))
+        yield f"{TEXTS}{k}.json", texts_json(ds, order, slice(k * CHUNK, (k + 1) * CHUNK))
     for path, content in assets.copy_to_site(Path(".")):
-        files[path.as_posix()] = content
-    return files
+        yield path.as_posix(), content
 
 
 def stale_chunks(folder: Path, written: set[str]) -> list[Path]:

@@ -185,7 +185,7 @@ class LiveMap:
                 s.state += 1
                 s.map += 1
                 s.page, s.errors, s.version, s.tried = page, [], version, version
-                s.lang, s.lines, s.unlocated = result.lang, result.dataset.incidents["line"].tolist(), unlocated
+                s.lang, s.lines, s.unlocated = result.lang, _page_lines(result.dataset), unlocated
                 self._changed.notify_all()
             return True
 
@@ -309,3 +309,10 @@ def run(csv_path: str | Path = "places.csv", out_dir: str | Path = "output", *, 
     finally:
         live.close()
     echo("Stopped watching.", False)
+
+
+def _page_lines(ds: Any) -> list[int]:
+    """The CSV line of each incident, in the order of the page's data."""
+    from ..page.data import incident_order
+
+    return ds.rows.line[incident_order(ds)].tolist()

@@ -1,0 +1,104 @@
+"""The incidents of a checked places file, kept compactly: numbers per row, texts on disk.
+
+A row of a large export costs a few bytes here: its place, its set of types,
+status, date precision, day and source are small integers (each text once, in
+a list); its free texts (summary, link, carried text columns such as
+``event_id``) are kept JSON-encoded in a :class:`TextStore`, a temporary file
+read back by offset. So a million incidents take tens of megabytes of memory,
+and the outputs copy the texts as they are, without decoding them.
+
+:meth:`Incidents.frame` gives the same rows as a pandas DataFrame of plain
+values, for notebooks and small datasets (:attr:`mapgen.dataset.Dataset.incidents`).
+"""
+
+from __future__ import annotations
+
+import mmap
+import tempfile
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import orjson
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+class TextStore:
+    """Texts per row and column, JSON-encoded, in a temporary file (memory stays small)."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self._file = tempfile.TemporaryFile(prefix="mapgen-texts-")
+        self._size = 0
+        self._starts: dict[str, list[np.ndarray]] = {c: [] for c in self.columns}
+        self._ends: dict[str, list[np.ndarray]] = {c: [] for c in self.columns}
+        self._spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._map: mmap.mmap | None = None
+
+    def add(self, column: str, values: Iterable[str]) -> None:
+        """Append the texts of further rows of ``column``."""
+        encoded = [orjson.dumps(v) for v in values]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        ends = self._size + np.cumsum(lengths)
+        self._file.write(b"".join(encoded))
+        self._starts[column].append(ends - lengths)
+        self._ends[column].append(ends)
+        self._size = int(ends[-1]) if len(ends) else self._size
+        self._spans.pop(column, None)
+        self._map = None  # more to read: map the file again when asked
+
+    def encoded(self, column: str, rows: np.ndarray | slice | None = None) -> list[bytes]:
+        """The JSON-encoded texts of ``rows`` (all rows if ``None``), in that order."""
+        if column not in self._spans:
+            parts = self._starts[column], self._ends[column]
+            self._spans[column] = tuple(np.concatenate(p) if p else np.zeros(0, np.int64)  # type: ignore[assignment]
+                                        for p in parts)
+        starts, ends = self._spans[column]
+        picked = slice(None) if rows is None else rows
+        view = self._mapped()
+        return [view[a:b] for a, b in zip(starts[picked].tolist(), ends[picked].tolist())]
+
+    def values(self, column: str, rows: np.ndarray | slice | None = None) -> list[str]:
+        """The texts of ``rows``, decoded."""
+        return [orjson.loads(b) for b in self.encoded(column, rows)]
+
+    def _mapped(self) -> bytes | mmap.mmap:
+        if self._size == 0:
+            return b""
+        if self._map is None:
+            self._file.flush()
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        return self._map
+
+
+@dataclass
+class Incidents:
+    """One entry per incident (CSV row), in the file's order; see the module docstring."""
+
+    place: np.ndarray           # int32: row of Dataset.places
+    tagset: np.ndarray          # int32: index into tagsets
+    tagsets: list[list[str]]    # each distinct set of types once, as written (no repeats)
+    status: np.ndarray          # int8: index into mapgen.dataset.STATUSES
+    date_precision: np.ndarray  # int8: index into ("",) + mapgen.dataset.DATE_PRECISIONS ("": no date)
+    day: np.ndarray             # int32: days since 1970-01-01; -1: no date
+    source: np.ndarray          # int32: index into sources
+    sources: list[str]
+    line: np.ndarray            # int64: the CSV line the row starts on
+    texts: TextStore            # summary, url and the carried text columns
+    counts: dict[str, np.ndarray] = field(default_factory=dict)  # carried count columns: float, NaN if empty
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def dates(self) -> list[str]:
+        """Each row's date as ``YYYY-MM-DD``, ``""`` if none."""
+        return iso_days(self.day)
+
+
+def iso_days(days: np.ndarray) -> list[str]:
+    """``YYYY-MM-DD`` of each day number (``""`` for -1), each distinct day computed once."""
+    distinct, codes = np.unique(days, return_inverse=True)
+    text = np.datetime_as_string(_EPOCH + distinct.astype("timedelta64[D]"), unit="D").astype(object)
+    text[distinct < 0] = ""
+    return text[codes].tolist()
