@@ -1,13 +1,19 @@
-"""Passing the map on: the page for an <iframe> in an article (``map.html?embed``).
+"""Passing the map on: the page for an <iframe> in an article (``map.html?embed``) and ``mapgen snapshot``.
 
 The embed tests put the iframe snippets of the README into an article page next
-to a copy of the shipped map and look into the frame as a reader would.
+to a copy of the shipped map and look into the frame as a reader would. The
+snapshot tests draw the shipped map with snapshot's own Chromium, which is
+kept off the internet (``--offline``, or the harness's host-resolver rules).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
+import struct
+import subprocess
+import sys
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -15,9 +21,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Frame, expect
+from playwright.sync_api import Browser, Frame, expect
 
-from browser import MapPage, expected_places, places_drawn
+import mapgen
+from browser import CHROMIUM_ARGS, MapPage, expected_places, places_drawn
+from mapgen.page.snapshot import NO_PLAYWRIGHT, SnapshotError, find_chromium, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 READY = "document.documentElement.dataset.mapgenReady === '1'"
@@ -166,3 +174,140 @@ def test_embed_query_parameter(map_page, shipped_map, query, folded):
     assert toggle.get_attribute("aria-expanded") == ("false" if folded else "true")
     assert mp.locator(".mg-offmap-toggle").get_attribute("aria-expanded") == ("false" if folded else "true")
     assert mp.evaluate("document.documentElement.classList.contains('mg-embedded')") is folded
+
+
+# --- mapgen snapshot ---
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def coloured_pixels(browser: Browser, data: bytes) -> int:
+    """Pixels of the PNG that are clearly coloured: a blank basemap and the controls are grey, black and white."""
+    page = browser.new_page()
+    try:
+        page.set_content(f'<img src="data:image/png;base64,{base64.b64encode(data).decode()}">')
+        return page.evaluate("""async () => {
+            const img = document.querySelector('img'); await img.decode();
+            const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+            const d = g.getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
+            }
+            return n;
+        }""")
+    finally:
+        page.close()
+
+
+def test_snapshot_of_the_shipped_map(mapgen_cli, shipped_map, chromium_browser, tmp_path):
+    out = tmp_path / "social.png"
+    result = mapgen_cli("snapshot", str(shipped_map), "-o", str(out), "--width", "800", "--height", "418",
+                        "--offline")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{out}: 800×418 PNG of {shipped_map}\n"
+    assert result.stderr == ("no internet: the basemap is blank; map tiles are not fetched with --offline. "
+                             "The places are drawn on a grey ground.\n")
+    data = out.read_bytes()
+    assert png_size(data) == (800, 418)
+    assert coloured_pixels(chromium_browser, data) > 2000  # the markers are drawn
+    assert [p.name for p in tmp_path.iterdir()] == ["social.png"]  # no temporary file left beside it
+
+
+def test_snapshot_of_a_csv_with_no_internet(chromium_browser, tmp_path):
+    """From the CSV (built in German), the browser may go out but finds no host: it says the basemap is blank."""
+    shutil.copy(ROOT / "places.csv", tmp_path / "places.csv")
+    result = mapgen.snapshot(tmp_path / "places.csv", tmp_path / "karte.png", width=640, height=480, lang="de",
+                             wait_tiles=10, chromium_args=CHROMIUM_ARGS)
+    assert result.tiles > 0 and result.tiles_failed == result.tiles and result.tiles_pending == 0
+    assert result.notes == (f"no internet: the basemap is blank; none of the {result.tiles} map tiles could be "
+                            "loaded. The places are drawn on a grey ground; take the snapshot again with internet "
+                            "for the basemap.",)
+    data = (tmp_path / "karte.png").read_bytes()
+    assert png_size(data) == (640, 480)
+    assert coloured_pixels(chromium_browser, data) > 2000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["karte.png", "places.csv"]  # built elsewhere
+
+
+def no_playwright() -> None:
+    raise ModuleNotFoundError("No module named 'playwright'", name="playwright")
+
+
+def test_snapshot_without_playwright_says_how_to_install_it(shipped_map, tmp_path):
+    with pytest.raises(SnapshotError) as caught:
+        snapshot(shipped_map, tmp_path / "map.png", start_playwright=no_playwright)
+    assert str(caught.value) == NO_PLAYWRIGHT
+    assert not (tmp_path / "map.png").exists()
+
+
+def test_snapshot_command_without_playwright(shipped_map, tmp_path):
+    """The command as a user without the extra runs it: one line, exit 1, no traceback."""
+    hide = ("import sys; sys.modules['playwright'] = sys.modules['playwright.sync_api'] = None; "
+            "from mapgen.cli import main; sys.argv = ['mapgen'] + sys.argv[1:]; main()")
+    done = subprocess.run([sys.executable, "-c", hide, "snapshot", str(shipped_map), "-o", str(tmp_path / "m.png")],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("Error: mapgen snapshot draws the map with Chromium through Playwright, which is not "
+                           "installed; install it with: pip install 'mapgen[snapshot]'\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "map.jpg"], "Error: map.jpg: a snapshot is a PNG; name the file .png.\n"),
+    (["--lang", "de"], "Error: {map} is already built, in its own language; a language (--lang) applies when "
+                       "drawing from a CSV (or rebuild with mapgen build --lang).\n"),
+    (["--offline", "--geocode"], "Error: geocoding needs the network: leave out offline (--offline) or geocode "
+                                 "(--geocode).\n"),
+    (["--chromium", "/no/such/chromium"], "Error: --chromium='/no/such/chromium': no such program; give the path "
+                                          "of Chromium (or Google Chrome).\n"),
+])
+def test_snapshot_mistakes(mapgen_cli, shipped_map, tmp_path, args, message):
+    result = mapgen_cli("snapshot", str(shipped_map), *args, cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == message.format(map=shipped_map)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_snapshot_says_when_the_maps_scripts_are_out_of_reach(mapgen_cli, shipped_map, tmp_path):
+    """No internet and no local copies of Leaflet & co.: say so at once, not after a minute."""
+    empty = tmp_path / "no-assets"
+    empty.mkdir()
+    result = mapgen_cli("snapshot", str(shipped_map), "-o", str(tmp_path / "m.png"), "--offline",
+                        env={"MAPGEN_ASSET_CACHE": str(empty)})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"Error: {shipped_map}: the map cannot be drawn: its scripts come from cdn.jsdelivr.net, "
+                             "which could not be reached. Run `mapgen assets fetch` once (snapshot then uses the "
+                             "copies on this machine), or build the map with --self-contained.\n")
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_snapshot_says_when_chromium_does_not_start(mapgen_cli, shipped_map, tmp_path):
+    result = mapgen_cli("snapshot", str(shipped_map), "-o", str(tmp_path / "m.png"), "--chromium", "false")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: could not start Chromium ({shutil.which('false')}): ")
+    assert result.stderr.endswith("Install it (Debian: apt-get install chromium), give its path with --chromium "
+                                  "or MAPGEN_CHROMIUM, or run: playwright install chromium\n")
+
+
+def test_snapshot_size_is_checked(mapgen_cli, shipped_map):
+    result = mapgen_cli("snapshot", str(shipped_map), "--width", "20")
+    assert result.exit_code == 2
+    assert "Invalid value for '--width': 20 is not in the range 100<=x<=8192." in result.stderr
+
+
+def test_chromium_is_found_in_order(tmp_path):
+    program = tmp_path / "my-chromium"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    other = tmp_path / "env-chromium"
+    shutil.copy(program, other)
+    assert find_chromium(program, {"MAPGEN_CHROMIUM": str(other)}) == str(program)
+    assert find_chromium(None, {"MAPGEN_CHROMIUM": str(other)}) == str(other)
+    expected = "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+    assert find_chromium(None, {}) == expected
+    with pytest.raises(SnapshotError, match="MAPGEN_CHROMIUM='/nope': no such program"):
+        find_chromium(None, {"MAPGEN_CHROMIUM": "/nope"})
