@@ -35,6 +35,7 @@ _LAZY = {
     "fill_coordinates": "mapgen.edit:fill_coordinates",
     "watch": "mapgen.serve.watch:run",
     "fetch_assets": "mapgen.page.assets:fetch",
+    "snapshot": "mapgen.page.snapshot:snapshot",
 }
 
 __all__ = [*_LAZY, "MapgenError", "DataError", "ConfigError", "GeocodingError", "OutputError", "Problem",

@@ -244,6 +244,42 @@ def serve_command(folder: Path, port: int, no_open: bool) -> None:
           echo=lambda message: click.echo(message))
 
 
+@cli.command("snapshot")
+@click.argument("source", metavar="MAP_OR_CSV", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", default="map.png", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="PNG file to write.")
+@click.option("--width", default=1200, show_default=True, type=click.IntRange(100, 8192), help="Width in pixels.")
+@click.option("--height", default=630, show_default=True, type=click.IntRange(100, 8192), help="Height in pixels.")
+@click.option("--lang", type=click.Choice(["en", "de"]), default=None,
+              help="Language of a map built from a CSV (default: mapgen.toml, else en).")
+@click.option("--wait-tiles", default=15.0, show_default=True, type=click.FloatRange(min=0), metavar="S",
+              help="Seconds to wait for the map tiles.")
+@click.option("--offline", is_flag=True,
+              help="Let no request leave this machine: the basemap is blank (the map's scripts come from "
+                   "the asset cache, see `mapgen assets fetch`).")
+@click.option("--geocode", is_flag=True,
+              help="For a CSV: locate places without coordinates with Nominatim (default: manual "
+                   "coordinates, geocache.csv and the gazetteer only).")
+@click.option("--chromium", metavar="PATH",
+              help="The Chromium to draw with (default: $MAPGEN_CHROMIUM, else /usr/bin/chromium, "
+                   "else Playwright's own).")
+@ENCODING_OPT
+@friendly_errors
+def snapshot_command(source: Path, out: Path, width: int, height: int, lang: str | None, wait_tiles: float,
+                     offline: bool, geocode: bool, chromium: str | None, encoding: str | None) -> None:
+    """Write a PNG of the map (a map.html, or a places CSV built first) at the given size.
+
+    Headless Chromium draws it through Playwright: pip install 'mapgen[snapshot]'.
+    """
+    from .page.snapshot import snapshot
+
+    result = snapshot(source, out, width=width, height=height, lang=lang, wait_tiles=wait_tiles,
+                      offline=offline, geocode=geocode, chromium=chromium, encoding=encoding)
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(result.summary)
+
+
 @cli.command("import-acled")
 @click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out", default="places.csv", show_default=True,

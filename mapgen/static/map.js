@@ -486,6 +486,13 @@
     });
   };
 
+  // map.html?embed (or ?embed=1) is the page for an <iframe> in an article: its
+  // panels start folded so the map shows (README: "Put the map in an article").
+  mapgen.embedded = function (search) {
+    var value = new URLSearchParams(search).get("embed");
+    return value !== null && value !== "0" && value !== "false";
+  };
+
   // Start the map of a folium map object; the data from the page, or from the site's data folder.
   mapgen.start = function (map, dataNode) {
     var node = document.getElementById(dataNode);
@@ -499,6 +506,12 @@
       var texts = new mapgen.Texts(data.texts, inline && inline.textContent
         ? function () { return JSON.parse(inline.textContent); } : null);
       var app = mapgen.app = new App(map, data, texts);
+      app.embedded = mapgen.embedded(location.search); // read by buildControls
+      if (app.embedded) {
+        document.documentElement.classList.add("mg-embedded");
+        // an <iframe> without allowfullscreen: the full-screen button could do nothing
+        if (document.fullscreenEnabled === false) document.documentElement.classList.add("mg-no-fullscreen");
+      }
       return app.start().then(function () { return app; });
     });
     return mapgen.ready;
