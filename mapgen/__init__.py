@@ -9,6 +9,7 @@ Every command is also a function (the CLI only parses, calls and prints)::
     run = mapgen.geocode_csv("places.csv", write=True)  # mapgen geocode --write
     mapgen.import_acled("export.csv", "places.csv")  # mapgen import-acled
     mapgen.append_rows("places.csv", rows)           # what extract --append and import-acled --append do
+    mapgen.serve("output/site")                      # mapgen serve: a --site folder on 127.0.0.1
 
 The modules follow the pipeline: :mod:`mapgen.read` → :mod:`mapgen.validate`
 → :mod:`mapgen.geocode` → :mod:`mapgen.page` and :mod:`mapgen.export`, run
@@ -34,6 +35,7 @@ _LAZY = {
     "append_rows": "mapgen.edit:append_rows",
     "fill_coordinates": "mapgen.edit:fill_coordinates",
     "watch": "mapgen.serve.watch:run",
+    "serve": "mapgen.serve.site:serve",
     "fetch_assets": "mapgen.page.assets:fetch",
     "snapshot": "mapgen.page.snapshot:snapshot",
 }

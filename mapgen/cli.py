@@ -78,7 +78,8 @@ def cli() -> None:
 @click.option("--offline", is_flag=True, help="Never use the network: manual coordinates, cache and gazetteer only.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the map in the web browser when done.")
 @click.option("--lang", type=click.Choice(["en", "de"]), default=None,
-              help="Language of the map's interface (default: mapgen.toml, else en).")
+              help="Build only the map in this language (default: each of langs in mapgen.toml, map.html "
+                   "in the first and map.de.html… in the others; else its lang, else en).")
 @click.option("--self-contained", is_flag=True,
               help="Inline every script, style and font so the map opens with no internet (except map tiles).")
 @click.option("--format", "formats", multiple=True, metavar="NAME", type=click.Choice(list(FORMATS)),

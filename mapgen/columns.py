@@ -14,7 +14,10 @@ One row per column says everything the code needs to know of it:
   ``noun``, ``example``): how every cell is checked (:mod:`mapgen.validate`);
 * ``popup``, ``geojson``, ``kml``, ``csv``: where it is shown and exported,
   with its ``label_en``/``label_de`` in the popup and the KML balloon;
-* ``description``: the README's data model table is this column.
+* ``description``: the README's data model table is this column;
+* ``translated``: the column may come in language variants, ``place_de``,
+  ``summary_de``…: a map in that language shows them, and the main column
+  where a variant's cell is empty (:mod:`mapgen.page.languages`).
 
 Adding a column that mapgen only carries (like ACLED's ``fatalities``) is one
 row in that file: it is then read, checked by its kind, shown in the popup and
@@ -24,9 +27,11 @@ written to every export marked for it.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+
+from .config import LANGS
 
 LEVELS = ("place", "incident")
 #: Kinds of cell and what a good one is; the checks are in :mod:`mapgen.validate.cells`.
@@ -54,6 +59,9 @@ class Column:
     outputs: frozenset[str]
     labels: dict[str, str]
     description: str
+    translated: bool = False
+    variant_of: str = ""  # for a language variant (summary_de): its column (summary) …
+    lang: str = ""        # … and its language (de)
 
     def label(self, lang: str = "en") -> str:
         return self.labels.get(lang) or self.labels["en"]
@@ -82,10 +90,20 @@ def columns() -> dict[str, Column]:
             outputs=frozenset(o for o in OUTPUTS if row[o] == "1"),
             labels={lang: row[f"label_{lang}"] for lang in langs if row[f"label_{lang}"]},
             description=row["description"],
+            translated=row["translated"] == "1",
         )
         if column.level not in LEVELS or column.kind not in KINDS:
             raise ValueError(f"data/columns.csv: {column.name}: level {column.level!r} or kind {column.kind!r} unknown")
         out[column.name] = column
+    for column in [c for c in out.values() if c.translated]:
+        for lang in LANGS:
+            variant = replace(column, name=f"{column.name}_{lang}", core=False, optional=True, other_names=(),
+                              kind="text" if column.kind == "name" else column.kind,
+                              outputs=column.outputs & {"geojson", "csv"},  # carried, not shown twice
+                              labels={k: f"{v} ({lang})" for k, v in column.labels.items()},
+                              description=f"`{column.name}` in the language `{lang}`, for a map in it (`--lang {lang}`)",
+                              translated=False, variant_of=column.name, lang=lang)
+            out[variant.name] = variant
     return out
 
 
@@ -107,3 +125,17 @@ def carried(level: str | None = None, output: str | None = None) -> list[Column]
 def other_names() -> dict[str, tuple[str, ...]]:
     """Our column name → the names other tools and languages give it."""
     return {c.name: c.other_names for c in columns().values() if c.other_names}
+
+
+def markdown_table() -> str:
+    """The README's data model table: one row per column of data/columns.csv, then the language variants."""
+    lines = ["| column | meaning |", "|---|---|"]
+    main = [c for c in columns().values() if not c.variant_of]
+    lines += [f"| `{c.name}` | {c.description} |" for c in main]
+    translated = [c.name for c in main if c.translated]
+    if translated:
+        variants = ", ".join(f"`{name}_{lang}`" for lang in LANGS for name in translated)
+        lines.append(f"| {variants} | optional: {' and '.join(f'`{n}`' for n in translated)} in that language, "
+                     f"for the map in it (`langs` in mapgen.toml, or `--lang`); where a cell is empty the map "
+                     f"shows the main column's text and marks it as not translated |")
+    return "\n".join(lines) + "\n"

@@ -6,7 +6,9 @@ Example::
     description = "Places named in two DW reports on the unrest."
     countrycodes = ["kz"]            # geocoding bias and area check
     viewbox = [76.6, 43.0, 77.3, 43.5]  # optional: west, south, east, north
-    lang = "en"                      # interface language: en or de
+    lang = "en"                      # the language of the data, and of the map: en or de
+    langs = ["en", "de"]             # maps to build: map.html in the first, map.de.html …
+    title_de = "Almaty, Januar 2022" # the title (and description) in another language
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ class Config:
     countrycodes: list[str] = field(default_factory=list)
     viewbox: tuple[float, float, float, float] | None = None
     lang: str = "en"
+    langs: tuple[str, ...] = ()  # the maps a build writes (default: lang only)
+    titles: dict[str, str] = field(default_factory=dict)  # title_de …
+    descriptions: dict[str, str] = field(default_factory=dict)  # description_de …
+
+    def in_language(self, lang: str) -> Config:
+        """These settings as a map in ``lang`` shows them: its title and description where given."""
+        from dataclasses import replace
+
+        return replace(self, title=self.titles.get(lang, self.title),
+                       description=self.descriptions.get(lang, self.description))
 
 
 def load_config(csv_path: str | Path) -> Config:
@@ -45,7 +57,8 @@ def load_config(csv_path: str | Path) -> Config:
         raw = tomllib.loads(path.read_text("utf-8-sig"))  # Notepad writes a byte-order mark
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or delete it.") from None
-    known = set(Config.__dataclass_fields__)
+    known = {"title", "description", "countrycodes", "viewbox", "lang", "langs"}
+    known |= {f"{key}_{lang}" for key in ("title", "description") for lang in LANGS}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
@@ -54,6 +67,12 @@ def load_config(csv_path: str | Path) -> Config:
     lang = raw.get("lang", "en")
     if lang not in LANGS:
         raise ConfigError(f"{path}: lang = {lang!r} is not supported; use one of {', '.join(LANGS)}.")
+    langs = raw.get("langs", [])
+    if isinstance(langs, str):
+        langs = [langs]
+    wrong = [x for x in langs if x not in LANGS]
+    if wrong:
+        raise ConfigError(f"{path}: langs = {langs!r}: {wrong[0]!r} is not supported; use {', '.join(LANGS)}.")
     viewbox = raw.get("viewbox")
     if viewbox is not None:
         if len(viewbox) != 4 or not all(isinstance(v, (int, float)) for v in viewbox):
@@ -76,4 +95,7 @@ def load_config(csv_path: str | Path) -> Config:
         countrycodes=[str(c).lower() for c in codes],
         viewbox=viewbox,
         lang=lang,
+        langs=tuple(dict.fromkeys(langs)),
+        titles={x: str(raw[f"title_{x}"]) for x in LANGS if f"title_{x}" in raw},
+        descriptions={x: str(raw[f"description_{x}"]) for x in LANGS if f"description_{x}" in raw},
     )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pandas is imported by whoever makes a Dataset
     import pandas as pd
 
     from .incidents import Incidents
+    from .page.languages import Translation
 
 #: The choices of these columns (``data/columns.csv``), finest or surest first.
 PRECISIONS = column("precision").choices
@@ -43,6 +44,8 @@ class Dataset:
     places: pd.DataFrame
     rows: Incidents
     config: Config = field(default_factory=Config)
+    #: set on the data of a map in another language than the data's (mapgen.page.languages)
+    translation: Translation | None = None
 
     @property
     def located(self) -> pd.Series:

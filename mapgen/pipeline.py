@@ -131,7 +131,9 @@ def build(
     Returns a :class:`BuildResult` whose ``.map`` is the folium map (it also
     displays itself in a notebook). With ``out_dir`` set, writes the files of
     ``formats`` there (names from :data:`mapgen.export.FORMATS`; default:
-    ``map.html`` and ``places.geojson``). Places without coordinates are
+    ``map.html`` and ``places.geojson``). The map is in ``lang``, by default
+    in each language of ``langs`` in ``mapgen.toml`` (``map.html`` in the
+    first, ``map.de.html``… in the others), else in ``lang`` there. Places without coordinates are
     located (see :func:`locate_places`); a geocoding result outside the
     dataset's area is refused unless ``accept_flagged``. ``geocoder`` (a geopy
     geocoder) or ``geocoder_options`` (``service``, ``nominatim_url``,
@@ -148,7 +150,8 @@ def build(
 
     csv_path = Path(csv_path)
     config = load_config(csv_path)
-    lang = lang or config.lang
+    maps = [lang] if lang else list(config.langs or (config.lang,))  # map.html, then map.de.html …
+    lang = maps[0]
     if lang not in LANGS:
         raise MapgenError(f"language {lang!r} is not supported; use one of {', '.join(LANGS)}.")
     unknown = [f for f in formats or () if f not in FORMATS]
@@ -163,6 +166,7 @@ def build(
 
     out = Path(out_dir)
     files = [out / f.filename for f in wanted]
+    others = [f"map.{other}.html" for other in maps[1:]] if "html" in (f.name for f in wanted) else []
     if any(path.resolve() == csv_path.resolve() for path in files):
         raise MapgenError(f"the output folder {out} holds {csv_path.name}, which the export would "
                           "overwrite; choose another folder with -o.")
@@ -188,6 +192,9 @@ def build(
                     written.add(name)
             else:
                 outputs.write(path, content)
+        for other, name in zip(maps[1:], others):  # the map in the dataset's other languages
+            outputs.write(out / name, FORMATS["html"].write(Target(ds, offmap, other, self_contained)))
+    files += [out / name for name in others]
     if "site" in (f.name for f in wanted):
         from .page.site import stale_chunks
 

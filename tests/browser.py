@@ -288,7 +288,8 @@ def open_popup(mp: MapPage, name: str) -> str:
     mp.locator(".leaflet-popup").wait_for(state="detached")  # a closing popup fades out first
     marker(mp, name).click()
     heading = mp.locator(".leaflet-popup-content h3")
-    heading.filter(has_text=re.compile("^" + re.escape(name) + "$")).wait_for()
+    # its name, perhaps marked as not in the map's language: "Almaty International Airport (Englisch)"
+    heading.filter(has_text=re.compile("^" + re.escape(name) + r"( \(\w+\))?$")).wait_for()
     mp.locator(".leaflet-popup-content .mg-loading").wait_for(state="detached")  # the texts are in
     return mp.locator(".leaflet-popup-content").inner_text()
 

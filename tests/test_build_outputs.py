@@ -30,8 +30,9 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def folium_page(csv: Path, lang: str = "en") -> bytes:
     """map.html rendered by folium from start to end, no cache involved."""
     from mapgen.page.data import page_data, page_texts, to_script_json
+    from mapgen.page.languages import translated
 
-    ds = mapgen.load(csv)
+    ds = translated(mapgen.load(csv), lang)
     data = page_data(ds, lang)
     return pagecache.page_text(to_script_json(data), to_script_json(page_texts(ds)), title=data["meta"]["title"],
                                lang=lang, strings=data["i18n"], cache=None).encode("utf-8")
@@ -75,14 +76,17 @@ def test_a_damaged_or_unwritable_cache_is_worked_around(tmp_path: Path, monkeypa
     cache = tmp_path / "cache"
     monkeypatch.setenv("MAPGEN_PAGE_CACHE", str(cache))
     mapgen.build(ROOT / "places.csv", tmp_path / "a", offline=True)
-    [stored] = cache.glob("*.html")
-    stored.write_bytes(stored.read_bytes()[:1000])  # cut short, as by a full disk
+    stored = sorted(cache.glob("*.html"))
+    assert len(stored) == 2  # the page of map.html and that of map.de.html
+    for page in stored:
+        page.write_bytes(page.read_bytes()[:1000])  # cut short, as by a full disk
     mapgen.build(ROOT / "places.csv", tmp_path / "b", offline=True)
     monkeypatch.setenv("MAPGEN_PAGE_CACHE", str(ROOT / "places.csv"))  # a file, not a folder
     mapgen.build(ROOT / "places.csv", tmp_path / "c", offline=True)
-    expected = (ROOT / "output" / "map.html").read_bytes()
-    assert (tmp_path / "b" / "map.html").read_bytes() == expected
-    assert (tmp_path / "c" / "map.html").read_bytes() == expected
+    for name in ("map.html", "map.de.html"):
+        expected = (ROOT / "output" / name).read_bytes()
+        assert (tmp_path / "b" / name).read_bytes() == expected
+        assert (tmp_path / "c" / name).read_bytes() == expected
 
 
 def test_a_title_holding_the_data_mark_is_rendered_in_full(tmp_path: Path) -> None:

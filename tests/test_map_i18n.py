@@ -1,10 +1,15 @@
-"""`mapgen build --lang de`: the interface and the taxonomy speak German, the data stays as written."""
+"""The German map: the interface and the taxonomy speak German, and so does the data where it has a German
+variant (``place_de``, ``summary_de``); where it has none, the text is shown as written and marked."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import mapgen
 from browser import open_popup
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_german_build_shows_german_labels(map_page, shipped_map_de: Path, shipped_data, screenshot):
@@ -32,13 +37,14 @@ def test_german_build_shows_german_labels(map_page, shipped_map_de: Path, shippe
     assert [c.strip() for c in mp.locator(".leaflet-control-layers-base label").all_inner_texts()] == [
         "OpenStreetMap", "Hell", "Satellit"]
 
-    text = open_popup(mp, "Almaty International Airport")
+    text = open_popup(mp, "Internationaler Flughafen Almaty")
     assert "Genauer Ort" in text and "Schließung" in text and "Evakuierung" in text
     assert "Datum des Berichts; der Tag des Vorfalls ist nicht angegeben" in text
     assert "gemeldet" in text and "Quelle: DW, 8 Jan 2022" in text
-    # the data's own words are shown as written, not translated
-    assert "The airport was shut because of the unrest." in text
-    assert "Auch bekannt als: Flughafen Almaty" in text
+    # the data's German words (summary_de), and the English name still found among the other names
+    assert "Der Flughafen wurde wegen der Unruhen geschlossen." in text
+    assert "The airport was shut" not in text and "(Englisch)" not in text
+    assert "Almaty International Airport" in text.split("Auch bekannt als:")[1]
     assert mp.get_by_role("button", name="Schließen", exact=True).is_visible()
     screenshot(mp, "de")
 
@@ -61,3 +67,38 @@ def test_german_taxonomy_covers_every_type(map_page, shipped_map_de: Path):
     assert mp.locator("label.mg-check", has_text="Schüsse").get_attribute("title") == (
         "Schüsse abgegeben oder gehört, unabhängig vom Schützen.")
     assert mp.get_by_label("Einsatz von Sicherheitskräften").is_checked()
+
+
+def test_the_build_writes_a_map_per_language_of_the_settings(shipped_map_de: Path):
+    """mapgen.toml's ``langs = ["en", "de"]``: map.html in English and map.de.html in German, the same
+    German map that ``--lang de`` builds alone."""
+    assert (ROOT / "output" / "map.de.html").read_bytes() == shipped_map_de.read_bytes()
+    english = (ROOT / "output" / "map.html").read_text("utf-8")
+    assert '<html lang="en">' in english and "Almaty, January 2022" in english
+
+
+def test_a_text_without_its_german_variant_is_shown_as_written_and_marked(map_page, tmp_path: Path):
+    rows = list(csv.DictReader((ROOT / "places.csv").open(encoding="utf-8", newline="")))
+    for row in rows:
+        if row["place"] == "Almaty International Airport":
+            row["summary_de"] = row["place_de"] = ""  # not translated yet
+    csv_path = tmp_path / "places.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapgen.build(csv_path, tmp_path / "out", offline=True, lang="de")
+    mp = map_page(tmp_path / "out" / "map.html")
+    mp.wait_ready()
+    text = open_popup(mp, "Almaty International Airport")
+    card = mp.locator(".mg-card", has_text="Almaty International Airport")
+    heading = card.get_by_role("heading", name="Almaty International Airport (Englisch)")
+    assert heading.get_attribute("lang") == "en"
+    assert "Der Flughafen wurde" not in text
+    shut = card.locator("p", has_text="The airport was shut because of the unrest.")
+    assert shut.inner_text() == "The airport was shut because of the unrest. (Englisch)"
+    assert shut.get_attribute("lang") == "en"
+    assert shut.locator("span", has_text="(Englisch)").get_attribute("title") == (
+        "Nicht übersetzt: Dieser Text steht in den Daten nur auf Englisch.")
+    # the other places keep their German words
+    assert "Der Amtssitz des Präsidenten in der Stadt brannte" in open_popup(mp, "Präsidentenresidenz, Almaty")

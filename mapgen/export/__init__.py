@@ -28,14 +28,16 @@ class Target:
 
 def _html(t: Target) -> Data:
     from ..page import page_parts
+    from ..page.languages import translated
 
-    return page_parts(t.ds, t.lang, t.self_contained, t.offmap)
+    return page_parts(translated(t.ds, t.lang), t.lang, t.self_contained, t.offmap)
 
 
 def _site(t: Target) -> Iterator[tuple[str, Data]]:
+    from ..page.languages import translated
     from ..page.site import site_files
 
-    return site_files(t.ds, t.lang, t.offmap)
+    return site_files(translated(t.ds, t.lang), t.lang, t.offmap)
 
 
 def _geojson(t: Target) -> Data:

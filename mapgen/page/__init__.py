@@ -31,7 +31,9 @@ def page_parts(ds: Dataset, lang: str, self_contained: bool, offmap: Any) -> Ite
 def make_map(ds: Dataset, lang: str = "en", self_contained: bool = False) -> Any:
     """The folium map of ``ds`` (for notebooks: it displays itself)."""
     from .data import incident_order, page_data, page_texts
+    from .languages import translated
     from .render import make_map as _make_map  # folium is imported only now
 
+    ds = translated(ds, lang)
     order = incident_order(ds)
     return _make_map(page_data(ds, lang, order=order), page_texts(ds, order), self_contained=self_contained)

@@ -138,6 +138,7 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
             "description": ds.config.description,
             "places": int(len(places)),
             "incidents": int(len(rows)),
+            **({"data_lang": ds.translation.data_lang} if ds.translation else {}),
         },
         "taxonomy": taxonomy_entries(lang),
         "statuses": list(STATUSES),
@@ -157,6 +158,8 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
             "panel": panel.astype(int).tolist(),
             "loc": places["loc_source"].tolist(),
             "start": np.searchsorted(rows.place[order], np.arange(len(places))).tolist(),
+            # a map in another language: 1 where the name is the data's own (no variant in the map's language)
+            **({"fallback": ds.translation.place_fallback.astype(int).tolist()} if ds.translation else {}),
         },
         "incidents": {
             "kind": kind.tolist(),
@@ -197,8 +200,15 @@ def texts_blocks(ds: Dataset, order: np.ndarray | None = None, rows: slice = sli
             yield (b"," if start else b"") + _escaped(b",".join(block))
         yield b"]"
 
+    translation = ds.translation
     yield b"{"
-    yield from listed("summary", lambda r: store.encoded("summary", r))
+    if translation is None:
+        yield from listed("summary", lambda r: store.encoded("summary", r))
+    else:  # the variant's summary, or the data's own where it has none (said in "fallback")
+        fallback = translation.summary_fallback
+        yield from listed("summary", lambda r: [main if back else own for main, own, back in zip(
+            store.encoded("summary", r), store.encoded(translation.summary, r), fallback[r].tolist())])
+        yield b',"fallback":' + orjson.dumps(fallback[picked].astype(int).tolist())
     yield b","
     yield from listed("url", lambda r: store.encoded("url", r))
     yield b',"line":' + orjson.dumps(ds.rows.line[picked].tolist())

@@ -118,7 +118,11 @@
       pending.remove();
       if (texts.error) { item.appendChild(el("p", { className: "mg-loading", text: self.t.texts_failed })); return; }
       var url = core.safeUrl(texts.url);
-      if (texts.summary) item.insertBefore(el("p", { className: "mg-summary", text: texts.summary }), source ? sourceNode : null);
+      if (texts.summary) {
+        var summary = el("p", { className: "mg-summary", text: texts.summary });
+        if (texts.fallback) self.untranslated(summary);
+        item.insertBefore(summary, source ? sourceNode : null);
+      }
       self.data.columns.forEach(function (column) {
         var value = texts[column.name];
         if (value === null || value === undefined || value === "") return;
@@ -134,6 +138,15 @@
       if (self.onIncidentShown) self.onIncidentShown(item, i, texts);
     });
     return item;
+  };
+
+  // A text the data gives only in its own language, on a map in another: said so, for eyes and ears.
+  App.prototype.untranslated = function (node) {
+    var lang = this.data.meta.data_lang, language = this.t["lang_" + lang] || lang;
+    node.setAttribute("lang", lang);
+    node.appendChild(document.createTextNode(" "));
+    node.appendChild(el("span", { className: "mg-untranslated", lang: document.documentElement.lang || null,
+      title: fmt(this.t.fallback_title, { language: language }), text: "(" + language + ")" }));
   };
 
   var CARD_PAGE = 25; // incidents shown at a time in a card (a busy place of a large map has thousands)
@@ -154,9 +167,10 @@
       if (left > 0) more.textContent = fmt(self.t.list_more, { n: Math.min(CARD_PAGE, left), left: left });
       else more.remove();
     }
-    var loc = P.loc[p];
+    var loc = P.loc[p], heading = el("h3", { className: "mg-place", text: P.name[p], tabindex: "-1" });
+    if (P.fallback && P.fallback[p]) this.untranslated(heading);
     var card = el(tag, { className: "mg-card", "data-place": P.name[p] }, [
-      el("h3", { className: "mg-place", text: P.name[p], tabindex: "-1" }),
+      heading,
       el("div", { className: "mg-precision mg-precision-" + this.data.precisions[P.precision[p]],
         text: m.located[p] ? this.precisionText(p) : this.t.not_located }),
       P.aliases[p] ? el("div", { className: "mg-aliases", text: this.t.also_known_as + ": " + P.aliases[p] }) : null,

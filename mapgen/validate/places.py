@@ -18,6 +18,10 @@ from ..errors import Problem
 from .cells import Checker, Coded
 
 
+#: The columns that say where a place is.
+LOCATION = ("address", "lat", "lon", "precision", "radius_m")
+
+
 class PlaceBook:
     """The places of a file in the order of first mention, with the columns each place has once."""
 
@@ -94,11 +98,11 @@ class PlaceBook:
             return
         for j in np.flatnonzero(np.isin(places.astype(np.int64) * width + codes, wrong)).tolist():
             place, value = int(places[j]), value_of[codes[j]]
+            one = "one location" if column in LOCATION else "one value in this column"
             self.problems.append(Problem(
                 self.where, int(check.lines[rows[at[j]]]), column, _cell(value),
                 f"conflicts with line {lines[place]} ({_cell(firsts[place])!r}) for place "
-                f"{self.names[place]!r}. One place has one location: make the cells equal or leave this "
-                "one empty."))
+                f"{self.names[place]!r}. One place has {one}: make the cells equal or leave this one empty."))
 
     def _aliases(self, place_of: np.ndarray, rows: np.ndarray, given: Coded) -> None:
         """The other names of each place in the order written, without repeats."""
