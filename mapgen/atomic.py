@@ -6,16 +6,20 @@ assets. The bytes go to a temporary file in the same folder, are flushed to
 disk, and the temporary file is renamed over the old one.
 
 :class:`OutputSet` writes several files as one: all of them to temporary files
-first, renamed only when every one is complete.
+first, renamed only when every one is complete. A large file may be made and
+written aside, by a forked copy of the process on the machine's other core,
+while the caller goes on with the next (:meth:`OutputSet.write_aside`).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Iterator, Sequence, Union
+from typing import BinaryIO, Callable, Iterator, Sequence, Union
 
 from .errors import OutputError
 
@@ -57,6 +61,7 @@ class OutputSet:
 
     def __init__(self) -> None:
         self._temps: dict[Path, Path] = {}
+        self._aside: list[_Aside] = []
 
     def __enter__(self) -> OutputSet:
         return self
@@ -74,11 +79,39 @@ class OutputSet:
         self._temps[path] = tmp = _reserve(path)
         _fill(tmp, data, path)
 
+    def write_aside(self, path: Path, make: Callable[[], Data]) -> None:
+        """Write ``make()`` for ``path`` in a forked process while the caller goes on.
+
+        The fork shares the caller's memory (the checked data) without copying
+        it, so making the GeoJSON of a million incidents takes the other core
+        while this one makes the page. Where there is no ``fork`` (Windows) the
+        file is written now. An error in the fork is raised here at the commit.
+        """
+        path = _destination(Path(path))
+        self._temps[path] = tmp = _reserve(path)
+        if not hasattr(os, "fork"):
+            _fill(tmp, make(), path)
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the fork: write the file, say how it went, and leave without running the caller's exits
+            status = 0
+            try:
+                os.close(read)
+                _fill(tmp, make(), path)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                status = 1
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(_pickled(exc))
+            os._exit(status)
+        os.close(write)
+        self._aside.append(_Aside(pid, read, path))
+
     def commit(self) -> None:
-        """Rename every file into place."""
-        pending = list(self._temps.items())
+        """Wait for the files written aside, then rename every file into place."""
         try:
-            for path, tmp in pending:
+            self._wait(raise_error=True)
+            for path, tmp in list(self._temps.items()):
                 _commit(tmp, path)
                 del self._temps[path]
         finally:
@@ -86,9 +119,48 @@ class OutputSet:
 
     def discard(self) -> None:
         """Remove every temporary file; the old files stay."""
+        self._wait(raise_error=False)
         for tmp in self._temps.values():
             tmp.unlink(missing_ok=True)
         self._temps.clear()
+
+    def _wait(self, raise_error: bool) -> None:
+        """Wait for every fork; with ``raise_error``, raise the first error one of them met."""
+        error: BaseException | None = None
+        while self._aside:
+            aside = self._aside.pop(0)
+            with os.fdopen(aside.pipe, "rb") as pipe:
+                told = pipe.read()
+            _, status = os.waitpid(aside.pid, 0)
+            if error is None and (told or status):
+                error = _unpickled(told) if told else OutputError(f"cannot write {aside.path}: the process "
+                                                                  f"writing it stopped ({status}).")
+        if error is not None and raise_error:
+            raise error
+
+
+@dataclass
+class _Aside:
+    """A file being written by a fork: its process, the pipe it reports an error on."""
+
+    pid: int
+    pipe: int
+    path: Path
+
+
+def _pickled(exc: BaseException) -> bytes:
+    try:
+        return pickle.dumps(exc)
+    except Exception:  # an exception that cannot be pickled: its words at least
+        return pickle.dumps(OutputError(f"{type(exc).__name__}: {exc}"))
+
+
+def _unpickled(data: bytes) -> BaseException:
+    try:
+        exc = pickle.loads(data)
+    except Exception:  # noqa: BLE001
+        return OutputError("a file written aside failed and its error could not be read.")
+    return exc if isinstance(exc, BaseException) else OutputError(str(exc))
 
 
 def _destination(path: Path) -> Path:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import mmap
 import tempfile
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import orjson
@@ -36,15 +36,13 @@ class TextStore:
         self._spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._map: mmap.mmap | None = None
 
-    def add(self, column: str, values: Iterable[str]) -> None:
+    def add(self, column: str, values: list[str]) -> None:
         """Append the texts of further rows of ``column``."""
-        encoded = [orjson.dumps(v) for v in values]
-        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        ends = self._size + np.cumsum(lengths)
-        self._file.write(b"".join(encoded))
-        self._starts[column].append(ends - lengths)
-        self._ends[column].append(ends)
-        self._size = int(ends[-1]) if len(ends) else self._size
+        body, starts, ends = _encoded(values)
+        self._file.write(body)
+        self._starts[column].append(self._size + starts)
+        self._ends[column].append(self._size + ends)
+        self._size += len(body)
         self._spans.pop(column, None)
         self._map = None  # more to read: map the file again when asked
 
@@ -70,6 +68,38 @@ class TextStore:
             self._file.flush()
             self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
         return self._map
+
+
+def _encoded(values: list[str]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """``values`` as JSON strings in one piece, ``"a","b"``, and where each starts and ends.
+
+    One call of orjson for them all; the commas between the strings are where
+    ``","`` follows a closing quote, one not escaped by a backslash (a text may
+    hold ``",`` too, but always as ``\\",``).
+    """
+    if not values:
+        return b"", np.zeros(0, np.int64), np.zeros(0, np.int64)
+    body = orjson.dumps(values)[1:-1]
+    raw = np.frombuffer(body, dtype=np.uint8)
+    quote = raw == ord('"')
+    commas = np.flatnonzero(quote[:-2] & (raw[1:-1] == ord(",")) & quote[2:]) + 1
+    maybe = commas[(commas >= 2) & (raw[np.maximum(commas - 2, 0)] == ord("\\"))].tolist()  # seldom any
+    commas = np.setdiff1d(commas, [at for at in maybe if _backslashes_before(body, at - 1) % 2])
+    if len(commas) != len(values) - 1:  # cannot happen; if it did, one call per text is always right
+        each = [orjson.dumps(v) for v in values]
+        ends = np.cumsum(np.fromiter(map(len, each), dtype=np.int64, count=len(each)))
+        return b"".join(each), ends - np.fromiter(map(len, each), dtype=np.int64, count=len(each)), ends
+    starts = np.concatenate(([0], commas + 1)).astype(np.int64)
+    ends = np.concatenate((commas, [len(body)])).astype(np.int64)
+    return body, starts, ends
+
+
+def _backslashes_before(body: bytes, at: int) -> int:
+    """How many backslashes stand right before ``body[at]``."""
+    n = 0
+    while at - 1 - n >= 0 and body[at - 1 - n] == ord("\\"):
+        n += 1
+    return n
 
 
 @dataclass

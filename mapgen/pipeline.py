@@ -8,6 +8,7 @@ atomically, so a run that fails leaves the last good map in place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -184,14 +185,18 @@ def build(
                          "`mapgen build --site` writes a folder that loads what the first view needs and the "
                          "rest when it is asked for (serve it with `mapgen serve`, or put it on any web host).")
         target = Target(ds, offmap, lang, self_contained)
+        # with many incidents the exports (GeoJSON…) are made on the other core while this one makes the page
+        aside = {f.name for f in wanted if f.name not in ("html", "site")} if len(ds.rows) >= ASIDE_FROM else set()
         for fmt, path in zip(wanted, files):
-            content = fmt.write(target)
+            if fmt.name in aside:
+                outputs.write_aside(path, partial(fmt.write, target))
+        for fmt, path in zip(wanted, files):
             if fmt.name == "site":  # a folder of files
-                for name, data in content:
+                for name, data in fmt.write(target):
                     outputs.write(out / name, data)
                     written.add(name)
-            else:
-                outputs.write(path, content)
+            elif fmt.name not in aside:
+                outputs.write(path, fmt.write(target))
         for other, name in zip(maps[1:], others):  # the map in the dataset's other languages
             outputs.write(out / name, FORMATS["html"].write(Target(ds, offmap, other, self_contained)))
     files += [out / name for name in others]
@@ -209,6 +214,10 @@ def build(
 
 #: From this many incidents on, a build of map.html suggests a site instead.
 SITE_FROM = 100_000
+#: From this many incidents on, the exports (GeoJSON…) are written by a fork of the build
+#: while it writes the page (:meth:`mapgen.atomic.OutputSet.write_aside`); below, a fork
+#: costs more than it saves.
+ASIDE_FROM = 100_000
 
 
 def _checked(csv_path: Path, encoding: str | None, config: Any, offline: bool, geocoder: Any,

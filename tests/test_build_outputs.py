@@ -105,11 +105,17 @@ def export_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ALL_FORMATS = ("html", "geojson", "kml", "csv")
 
 
+@pytest.mark.parametrize("aside", [False, True], ids=["in-turn", "aside"])
 @pytest.mark.parametrize("failure", ["mistake", "bug"])
 def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+                                                    monkeypatch: pytest.MonkeyPatch, failure: str,
+                                                    aside: bool) -> None:
+    """Also when the exports are written by a fork while the page is made (as for 100,000 incidents)."""
+    from mapgen import pipeline
     from mapgen.export import FORMATS
 
+    if aside:
+        monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
     out = tmp_path / "out"
     mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
     before = files_of(out)
@@ -125,6 +131,16 @@ def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: 
     with pytest.raises(mapgen.MapgenError if failure == "mistake" else ZeroDivisionError):
         mapgen.build(edited, out, offline=True, formats=ALL_FORMATS)
     assert files_of(out) == before  # nothing half-written, no temporary files left
+
+
+def test_exports_written_aside_are_the_same_bytes(export_csv: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapgen import pipeline
+
+    mapgen.build(export_csv, tmp_path / "in-turn", offline=True, formats=ALL_FORMATS)
+    monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
+    mapgen.build(export_csv, tmp_path / "aside", offline=True, formats=ALL_FORMATS)
+    assert files_of(tmp_path / "aside") == files_of(tmp_path / "in-turn")
 
 
 def test_text_that_needs_escaping_comes_out_as_python_json_writes_it(tmp_path: Path) -> None:

@@ -7,7 +7,9 @@ distinct cell, and a build keeps only numbers per row, never a Python string
 per cell: memory grows with the distinct values, not with the rows.
 
 A plain file (UTF-8, one line per record, as spreadsheets write them) is
-parsed by Apache Arrow's CSV reader, in blocks, on every core. Anything
+parsed by Apache Arrow's CSV reader a block at a time, the next block on a
+second thread while this one's rows are checked (Arrow lets go of Python's
+lock as it parses); one block ahead at most, so memory stays small. Anything
 unusual (a quoted line break, a row with more or fewer cells than the header,
 blank lines, another encoding) is read whole by :mod:`.table`, which also
 words every problem; both readers give the same cells and line numbers.
@@ -17,9 +19,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -150,34 +153,84 @@ def _plain(path: Path) -> tuple[str, list[str], int, int] | None:
 
 def _arrow_chunks(path: Path, delimiter: str, header: list[str], lines: int, bom: int) -> Iterator[Chunk]:
     """The rows of a plain file from Arrow's CSV reader; the careful reader's chunk if Arrow balks."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     wanted = [n for n in names(optional=False) if n not in header]
+    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                               newlines_in_values=False, ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+
+    def parsed(block: bytes) -> object:  # one record batch of the whole block
+        read = pacsv.ReadOptions(use_threads=False, block_size=len(block) + 1, column_names=header,
+                                 encoding="utf-8")
+        table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
+                               convert_options=convert)
+        return table.combine_chunks().to_batches()[0] if table.num_rows else None
+
     line = 2
+    blocks = _blocks(path, bom)
+    with ThreadPoolExecutor(1, thread_name_prefix="mapgen-read") as reader:
+        try:
+            seen = 0
+            ahead = reader.submit(parsed, next(blocks, b""))
+            while True:
+                batch = ahead.result()
+                block = next(blocks, None)
+                if block is not None:  # parsed meanwhile
+                    ahead = reader.submit(parsed, block)
+                if batch is not None:
+                    chunk = _chunk(path, delimiter, header, batch, line, wanted)
+                    line += batch.num_rows  # type: ignore[attr-defined]
+                    seen += batch.num_rows  # type: ignore[attr-defined]
+                    if len(chunk):
+                        yield chunk
+                if block is None:
+                    break
+            if seen != lines - 1:  # a record spread over several lines: the careful reader numbers them
+                raise _NotPlain
+        except (pa.ArrowException, _NotPlain, UnicodeDecodeError) as exc:
+            if line > 2:  # chunks were given out already
+                raise Restart from exc
+            return
+        finally:
+            _give_back_memory(pa)
+
+
+def _give_back_memory(pa: Any) -> None:
+    """Return the memory the chunks took to the system once they are read.
+
+    Arrow's allocator and glibc's keep freed memory for later; after a large
+    file, that is about half the process (0.4 GB of a million rows), which the
+    fork writing the exports would then share for nothing.
+    """
+    pa.default_memory_pool().release_unused()
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=CHUNK_BYTES, column_names=header,
-                                           skip_rows=1, encoding="utf-8"),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                             escape_char=False, newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in header},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        seen = 0
-        for batch in reader:
-            chunk = _chunk(path, delimiter, header, batch, line, wanted)
-            line += batch.num_rows
-            seen += batch.num_rows
-            if len(chunk):
-                yield chunk
-        if seen != lines - 1:  # a record spread over several lines: the careful reader numbers them
-            raise _NotPlain
-    except (pa.ArrowException, _NotPlain, UnicodeDecodeError) as exc:
-        if line > 2:  # chunks were given out already
-            raise Restart from exc
-        return
+        ctypes.CDLL(None).malloc_trim(0)  # glibc; elsewhere there is nothing to trim this way
+    except (OSError, AttributeError):
+        pass
+
+
+def _blocks(path: Path, bom: int) -> Iterator[bytes]:
+    """The lines of ``path`` after the header, in blocks of about :data:`CHUNK_BYTES` of whole lines."""
+    with path.open("rb") as handle:
+        handle.seek(bom)
+        handle.readline()  # the header
+        rest = b""
+        while True:
+            data = handle.read(CHUNK_BYTES)
+            if not data:
+                if rest:
+                    yield rest
+                return
+            data = rest + data if rest else data
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                yield data[:cut]
+            rest = data[cut:]
 
 
 def _chunk(path: Path, delimiter: str, header: list[str], batch: object, first_line: int,
@@ -189,11 +242,11 @@ def _chunk(path: Path, delimiter: str, header: list[str], batch: object, first_l
     for k, name in enumerate(header):
         column = batch.column(k)  # type: ignore[attr-defined]
         if name in free:  # cells that seldom repeat: one per row
-            cells = Cells(np.arange(n, dtype=np.int64), np.asarray(column.to_pylist(), dtype=object))
+            cells = Cells(np.arange(n, dtype=np.int64), column.to_numpy(zero_copy_only=False))
         else:
             encoded = column.dictionary_encode()
             cells = Cells(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False),
-                          np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+                          encoded.dictionary.to_numpy(zero_copy_only=False))
         columns[name] = cells
     for name in sorted(header, key=lambda c: c in free):  # rows of blank cells are skipped, as the careful
         if not blank.any():                                # reader skips them (the place is seldom blank)

@@ -69,7 +69,6 @@ class _Build:
         self.sources: dict[str, int] = {}
         self.parts: dict[str, list[np.ndarray]] = {}
         self.texts: TextStore | None = None
-        self.memo: dict[str, dict[str, object]] = {}  # what each distinct cell read as, for the next chunks
 
     def start(self, chunk: Chunk) -> None:
         self.path = chunk.path
@@ -86,8 +85,7 @@ class _Build:
     def add(self, chunk: Chunk) -> None:
         if self.book is None:
             self.start(chunk)
-        check = Checker(chunk, free_text=frozenset(c.name for c in self.table if c.kind == "free_text"),
-                        memo=self.memo)
+        check = Checker(chunk, free_text=frozenset(c.name for c in self.table if c.kind == "free_text"))
         values = {c.name: CHECKS[c.kind](check, c) for c in self.table}
         lat_given, lon_given = check.given("lat"), check.given("lon")
         check.flag(lat_given & ~lon_given, "lon", "is empty but 'lat' is given; give both coordinates or neither.")

@@ -22,12 +22,13 @@ from ..read.chunks import Chunk
 from ..read.table import strip_each
 from ..taxonomy import load_taxonomy, unknown_tag_message
 
-_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+#: A decimal number as people write one (ASCII digits; RE2 syntax, for Arrow).
+_NUMBER = r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$"
 _COUNT = re.compile(r"\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Links that certainly pass :func:`is_web_link` (plain host, printable ASCII
 #: without quotes or angle brackets); others get the full check.
-_PLAIN_LINK = re.compile(r"https?://[a-z0-9.-]+(?:[/?#][!#-&(-;=?-_a-~]*)?", re.IGNORECASE | re.ASCII)
+_PLAIN_LINK = r"(?i)^https?://[a-z0-9.-]+(?:[/?#][!#-&(-;=?-_a-~]*)?$"
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -45,14 +46,12 @@ class Coded:
 class Checker:
     """The cells of a chunk, stripped once per distinct cell, and the problems found."""
 
-    def __init__(self, chunk: Chunk, free_text: frozenset[str] = frozenset(),
-                 memo: dict[str, dict[str, object]] | None = None) -> None:
+    def __init__(self, chunk: Chunk, free_text: frozenset[str] = frozenset()) -> None:
         self.chunk = chunk
         self.where = str(chunk.path)
         self.lines = chunk.lines
         self.problems: list[Problem] = []
         self.free_text = free_text  # columns whose cells seldom repeat: one distinct cell per row
-        self.memo = memo if memo is not None else {}  # per column: a cell's reading, kept from chunk to chunk
         self._distinct: dict[str, Coded] = {}
 
     def flag(self, mask: np.ndarray, column: str, message: str) -> None:
@@ -112,7 +111,7 @@ def number(check: Checker, col: Column) -> np.ndarray:
         written = np.array([t.replace(",", ".") for t in written], dtype=object)
     low = -np.inf if col.min is None else col.min
     high = np.inf if col.max is None else col.max
-    numeric, parsed = _read_numbers(written, check.memo.setdefault(col.name, {}))
+    numeric, parsed = _read_numbers(written)
     given = written != ""
     check.flag((given & ~numeric)[cells.codes], col.name,
                f"is not a number; write {col.noun} as a decimal number with a point, like {col.example}.")
@@ -121,17 +120,29 @@ def number(check: Checker, col: Column) -> np.ndarray:
     return np.where((parsed >= low) & (parsed <= high), parsed, np.nan)[cells.codes]
 
 
-def _read_numbers(written: np.ndarray, memo: dict[str, object]) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells are numbers, and their values (NaN for the others); each cell read once per file."""
-    todo = [t for t in dict.fromkeys(written.tolist()) if t not in memo]
-    if todo:
-        shaped = _each(np.array(todo, dtype=object), _NUMBER.fullmatch)
-        values = pd.to_numeric(pd.Series(todo, dtype=object).where(shaped & (np.array(todo, dtype=object) != "")),
-                               errors="coerce").to_numpy(dtype=float)
-        memo.update(zip(todo, zip(shaped.tolist(), values.tolist())))
-    read = [memo[t] for t in written.tolist()]
-    return (np.fromiter((r[0] for r in read), dtype=bool, count=len(read)),
-            np.fromiter((r[1] for r in read), dtype=float, count=len(read)))
+def _read_numbers(written: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells are numbers, and their values (NaN for the others), read by Arrow in C++."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(written, type=pa.string())
+    shaped = pc.match_substring_regex(cells, _NUMBER)
+    try:
+        values = pc.cast(pc.if_else(shaped, cells, pa.scalar(None, pa.string())), pa.float64())
+    except pa.ArrowInvalid:  # a shape Arrow does not read after all: pandas reads it, or it is no number
+        values = pa.array(pd.to_numeric(pd.Series(written, dtype=object).where(shaped.to_numpy(zero_copy_only=False)),
+                                        errors="coerce"), type=pa.float64())
+    return shaped.to_numpy(zero_copy_only=False), values.to_numpy(zero_copy_only=False)
+
+
+def _matching(values: np.ndarray, pattern: str) -> np.ndarray:
+    """Which of ``values`` match the RE2 ``pattern`` (Arrow's, in C++: a large file has many)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    return pc.match_substring_regex(pa.array(values, type=pa.string()), pattern).to_numpy(zero_copy_only=False)
 
 
 latitude = longitude = number
@@ -196,7 +207,9 @@ def date(check: Checker, col: Column) -> np.ndarray:
 def url(check: Checker, col: Column) -> Coded:
     """An ``http``/``https`` link; ``""`` where empty or bad."""
     cells = check.distinct(col.name)
-    ok = _each(cells.values, is_web_link)
+    ok = _matching(cells.values, _PLAIN_LINK)  # most links; the others get the full check
+    rest = np.flatnonzero(~ok)
+    ok[rest] = _each(cells.values[rest], is_web_link)
     check.flag(((cells.values != "") & ~ok)[cells.codes], col.name,
                "is not a web link; only http:// and https:// links are allowed.")
     return Coded(cells.codes, np.where(ok, cells.values, "").astype(object))
@@ -205,8 +218,6 @@ def url(check: Checker, col: Column) -> Coded:
 def is_web_link(link: str) -> bool:
     if not link:
         return False
-    if _PLAIN_LINK.fullmatch(link):
-        return True
     try:
         parts = urlsplit(link)
     except ValueError:
