@@ -211,9 +211,13 @@ def time_site(browser, folder: Path, viewport: tuple[int, int] = (1280, 800), ti
         server.close()
 
 
-def time_page(browser, target: Path | str, viewport: tuple[int, int] = (1280, 800), timeout_ms: int = 180_000,
-              *, site: bool = False) -> PageTimes:
-    """Open ``target`` (a ``map.html`` or a URL) in a fresh context of ``browser`` and time it."""
+def open_page(browser, *, site: bool, viewport: tuple[int, int] = (1280, 800), timeout_ms: int = 180_000):
+    """A page in a fresh context of ``browser``, routed and probed: (context, page, problems, finished requests).
+
+    Local files and the local server are not intercepted at all (as for a
+    reader); tiles are blank, a single file's pinned scripts come from the
+    asset cache, and anything else is refused and listed in ``problems``.
+    """
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                   service_workers="block")
     context.set_default_timeout(timeout_ms)
@@ -240,7 +244,6 @@ def time_page(browser, target: Path | str, viewport: tuple[int, int] = (1280, 80
         if not any(request.url in p for p in problems):
             problems.append(f"failed request: {request.url} ({request.failure})")
 
-    # Local files and the local server are not intercepted at all (as for a reader); the rest is.
     context.route(re.compile(r"^(?!(file|data|blob):|https?://(127\.0\.0\.1|localhost|\[::1\])[:/])"), handle)
     context.route_web_socket(re.compile(".*"), lambda ws: (problems.append(f"refused WebSocket: {ws.url}"),
                                                            ws.close()))
@@ -250,17 +253,29 @@ def time_page(browser, target: Path | str, viewport: tuple[int, int] = (1280, 80
     page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
     page.on("requestfailed", failed)
     page.on("requestfinished", lambda request: finished.append(request))
+    return context, page, problems, finished
+
+
+def wait_usable(page) -> dict:
+    """Wait until the probe saw the page usable; what it noted (``ready``, ``usable``, ``worker``)."""
+    page.wait_for_function("window.__mgBench && window.__mgBench.usable !== undefined", polling=100)
+    return page.evaluate("window.__mgBench")
+
+
+def time_page(browser, target: Path | str, viewport: tuple[int, int] = (1280, 800), timeout_ms: int = 180_000,
+              *, site: bool = False) -> PageTimes:
+    """Open ``target`` (a ``map.html`` or a URL) in a fresh context of ``browser`` and time it."""
+    context, page, problems, finished = open_page(browser, site=site, viewport=viewport, timeout_ms=timeout_ms)
     try:
         url = target if isinstance(target, str) else target.resolve().as_uri()
         page.goto(url, wait_until="commit")
-        page.wait_for_function("window.__mgBench && window.__mgBench.usable !== undefined", polling=100)
-        times = page.evaluate("window.__mgBench")
+        times = wait_usable(page)
         transfer = _transfer(page, finished, times["usable"]) if site else None
 
         kind = page.evaluate(COMMONEST)
         box = page.locator(f".mg-types input[data-id='{kind}']")
-        off = _timed_click(page, "counts", box)
-        on = _timed_click(page, "counts", box)
+        off = timed_click(page, "counts", box)
+        on = timed_click(page, "counts", box)
         if on["after"] != off["before"]:
             problems.append(f"the count line reads {on['after']!r} after the filter was undone, "
                             f"not {off['before']!r} as before")
@@ -270,20 +285,20 @@ def time_page(browser, target: Path | str, viewport: tuple[int, int] = (1280, 80
         # the first popup of the page: a marker of the first view, or of a bubble's view
         zooms = _zoom_to_markers(page)
         name = max(page.evaluate(CLICKABLE, False), key=lambda m: m["n"])["name"]
-        got = _timed_click(page, "popup", page.locator(
+        got = timed_click(page, "popup", page.locator(
             f".leaflet-marker-icon.mg-icon:not(.mg-cluster-icon)[aria-label^='{_css(name)}: ']").first)
         clicks["popup"] = _check(got, name, f"marker {name!r} ({got['incidents']} incidents)"
                                  + (f", after {zooms} clicks on cluster bubbles" if zooms else ""), problems)
 
         # places found by their name, from the first view of the page opened again
         page.goto(url, wait_until="commit")
-        page.wait_for_function("window.__mgBench && window.__mgBench.usable !== undefined", polling=100)
+        wait_usable(page)
         places = sorted(page.evaluate(PLACES), key=lambda p: p["n"])
         for key, place in (("search", places[len(places) // 2]), ("busiest", places[-1])):
             got = _search_and_open(page, place["name"])
             clicks[key] = _check(got, place["name"], f"search hit {place['name']!r} ({got['incidents']} incidents)",
                                  problems)
-            _close_popup(page)
+            close_popup(page)
         return PageTimes(ready_ms=times["ready"], usable_ms=times["usable"], filter_off_ms=off["ms"],
                          filter_on_ms=on["ms"], popup_ms=clicks["popup"].ms, search_ms=clicks["search"].ms,
                          busiest_ms=clicks["busiest"].ms, clicks=clicks, zoom_clicks=zooms, transfer=transfer,
@@ -334,26 +349,30 @@ def _zoom_to_markers(page, most: int = 12) -> int:
     raise RuntimeError(f"no marker of a place in reach after {most} clicks on cluster bubbles")
 
 
-def _timed_click(page, kind: str, target) -> dict:
+def timed_click(page, kind: str, target) -> dict:
     """Start watching, click ``target`` with the mouse, and wait for the effect (see :data:`WATCH`)."""
     page.evaluate(WATCH, kind)
     target.click()
     return page.evaluate("window.__mgWait")
 
 
-def _search_and_open(page, name: str) -> dict:
-    """Type ``name`` in the search box (not timed), then time a click on its hit until its popup shows its texts."""
-    box = page.get_by_role("searchbox")
-    box.fill(name)
+def search_hit(page, name: str):
+    """Type ``name`` in the search box; its hit, once offered."""
+    page.get_by_role("searchbox").fill(name)
     hit = page.locator(".mg-hit", has=page.locator(".mg-hit-name", has_text=re.compile(
         "^" + re.escape(name) + "$"))).first
     hit.wait_for()
-    result = _timed_click(page, "popup", hit)
-    box.fill("")
+    return hit
+
+
+def _search_and_open(page, name: str) -> dict:
+    """Type ``name`` in the search box (not timed), then time a click on its hit until its popup shows its texts."""
+    result = timed_click(page, "popup", search_hit(page, name))
+    page.get_by_role("searchbox").fill("")
     return result
 
 
-def _close_popup(page) -> None:
+def close_popup(page) -> None:
     page.locator(".leaflet-popup-close-button").click()
     page.locator(".leaflet-popup").wait_for(state="detached")
 
