@@ -115,7 +115,8 @@ def _site_steps(ds, config, offmap, order, out: Path, step) -> dict:
     """The steps of a site, as ``mapgen.page.site.site_files`` takes them; its files by name."""
     from mapgen.page import assets
     from mapgen.page.render import SITE_DATA
-    from mapgen.page.site import CHUNK, TEXTS
+    from mapgen.page.data import CHUNK
+    from mapgen.page.site import TEXTS
 
     data = step("page data", "places, and each incident as a code and a day, grouped by place",
                 lambda: payload.page_data(ds, config.lang, offmap, order=order,

@@ -29,12 +29,13 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 def folium_page(csv: Path, lang: str = "en") -> bytes:
     """map.html rendered by folium from start to end, no cache involved."""
-    from mapgen.page.data import page_data, page_texts, to_script_json
+    from mapgen.page.data import inline_texts, page_data, to_script_json
     from mapgen.page.languages import translated
 
     ds = translated(mapgen.load(csv), lang)
     data = page_data(ds, lang)
-    return pagecache.page_text(to_script_json(data), to_script_json(page_texts(ds)), title=data["meta"]["title"],
+    texts = b"".join(inline_texts(ds)).decode("utf-8")
+    return pagecache.page_text(to_script_json(data), texts, title=data["meta"]["title"],
                                lang=lang, strings=data["i18n"], cache=None).encode("utf-8")
 
 

@@ -20,7 +20,7 @@ from bench_data import synth
 from browser import expected_places, is_tile_url, places_drawn, search
 from mapgen.dataset import Dataset
 from mapgen.page.data import incident_order
-from mapgen.page.site import CHUNK
+from mapgen.page.data import CHUNK
 from mapgen.serve.site import start
 
 ROWS = 100_000

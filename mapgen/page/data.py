@@ -167,9 +167,21 @@ def page_data(ds: Dataset, lang: str = "en", offmap: np.ndarray | None = None, *
             "source": source_idx.tolist(),
         },
         "sources": [rows.sources[k] for k in sources.tolist()],
-        "texts": texts or {"chunk": 0},
+        "texts": texts or {"chunk": CHUNK},
         "i18n": interface_strings(lang),
     }
+
+
+#: Incidents per chunk of texts: a popup or a card needs one or two (about half a megabyte each),
+#: parsed (a line of ``map.html``'s texts) or fetched (a file of a site) when first needed.
+CHUNK = 2_000
+
+
+def inline_texts(ds: Dataset, order: np.ndarray | None = None) -> Iterator[bytes]:
+    """The texts of ``map.html``: a line of JSON per :data:`CHUNK` incidents (no JSON text holds a line break)."""
+    order = incident_order(ds) if order is None else order
+    for k in range(max(1, -(-len(order) // CHUNK))):
+        yield (b"\n" if k else b"") + texts_json(ds, order, slice(k * CHUNK, (k + 1) * CHUNK))
 
 
 def page_texts(ds: Dataset, order: np.ndarray | None = None, rows: slice = slice(None)) -> dict[str, list[Any]]:

@@ -101,9 +101,9 @@ class IncidentLayer(MacroElement):
             f'{self.js}\nmapgen.start({self._parent.get_name()}, "mapgen-data");\n'), name=name)
 
 
-def make_map(data: dict[str, Any], texts: dict[str, Any], *, self_contained: bool = False) -> folium.Map:
-    """A folium map showing ``data`` and ``texts`` (from :mod:`mapgen.page.data`)."""
-    return page_map(to_script_json(data), to_script_json(texts), data["meta"]["title"], data["i18n"],
+def make_map(data: dict[str, Any], texts: str, *, self_contained: bool = False) -> folium.Map:
+    """A folium map showing ``data`` and ``texts`` (:func:`mapgen.page.data.inline_texts`)."""
+    return page_map(to_script_json(data), texts, data["meta"]["title"], data["i18n"],
                     mode="inline" if self_contained else "cdn")
 
 

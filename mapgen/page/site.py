@@ -18,8 +18,6 @@ from typing import Any, Iterator
 from ..atomic import Data
 from ..dataset import Dataset
 
-#: Incidents per chunk of texts: a popup or a card fetches one or two (about half a megabyte each).
-CHUNK = 2_000
 #: Where the texts go, relative to the site's folder.
 TEXTS = "data/texts/"
 _CHUNK_FILE = re.compile(r"\d+\.json")
@@ -28,7 +26,7 @@ _CHUNK_FILE = re.compile(r"\d+\.json")
 def site_files(ds: Dataset, lang: str, offmap: Any) -> Iterator[tuple[str, Data]]:
     """Every file of the site: its path relative to the site's folder, and its content (made as it is asked for)."""
     from . import assets, cache
-    from .data import incident_order, page_data, script_json, texts_json
+    from .data import CHUNK, incident_order, page_data, script_json, texts_json
     from .render import SITE_DATA
 
     order = incident_order(ds)

@@ -34,19 +34,38 @@
   /* ---------- the incidents' texts ---------- */
 
   // texts.get(i, done): done(texts of incident i), at once when its chunk is here, else once fetched.
+  // The incidents' texts, a chunk of spec.chunk incidents at a time: in map.html the lines of
+  // <script id="mapgen-texts"> (inline() gives its text), each parsed when first needed; in a
+  // site the files spec.base + k + ".json", each fetched when first needed.
   function Texts(spec, inline) {
     this.size = spec.chunk || Infinity; // incidents per chunk
     this.base = spec.base || "";
+    this.inline = inline || null;
+    this.lines = null; // where each line of the inline texts starts
     this.chunks = {};
     this.waiting = {};
-    if (inline) this.chunks[0] = inline;
   }
 
   Texts.prototype.chunkOf = function (i) { return this.size === Infinity ? 0 : Math.floor(i / this.size); };
 
+  Texts.prototype.inlineChunk = function (k) {
+    if (!this.lines) {
+      this.text = this.inline();
+      this.lines = [0];
+      for (var at = this.text.indexOf("\n"); at >= 0; at = this.text.indexOf("\n", at + 1)) this.lines.push(at + 1);
+      this.lines.push(this.text.length + 1);
+    }
+    if (k + 1 >= this.lines.length) return { error: "no texts for chunk " + k };
+    try {
+      return JSON.parse(this.text.slice(this.lines[k], this.lines[k + 1] - 1));
+    } catch (error) {
+      return { error: String(error) };
+    }
+  };
+
   Texts.prototype.get = function (i, done) {
     var k = this.chunkOf(i), chunk = this.chunks[k], self = this;
-    if (typeof chunk === "function") chunk = this.chunks[k] = chunk(); // an inline block parsed when first needed
+    if (!chunk && this.inline) chunk = this.chunks[k] = this.inlineChunk(k);
     if (chunk) { done(row(chunk, i - k * (this.size === Infinity ? 0 : this.size))); return; }
     (this.waiting[k] = this.waiting[k] || []).push(function () { self.get(i, done); });
     if (this.waiting[k].length > 1) return;

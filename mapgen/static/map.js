@@ -503,8 +503,8 @@
     // mapgen.ready: resolves with the app once the map is drawn (for scripts added to a served page)
     mapgen.ready = loaded.then(function (data) {
       var inline = document.getElementById("mapgen-texts");
-      var texts = new mapgen.Texts(data.texts, inline && inline.textContent
-        ? function () { return JSON.parse(inline.textContent); } : null);
+      var texts = new mapgen.Texts(data.texts, inline && inline.firstChild
+        ? function () { return inline.textContent; } : null);
       var app = mapgen.app = new App(map, data, texts);
       app.embedded = mapgen.embedded(location.search); // read by buildControls
       if (app.embedded) {
