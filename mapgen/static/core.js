@@ -139,25 +139,38 @@
 
   // Types (and statuses) that occur in the data, with their counts: only these get a checkbox.
   function typeChoices(model, contextLabel) {
-    var tax = model.data.taxonomy, counts = new Array(tax.length).fill(0), context = 0, out = [];
-    var contextMask = (1 << CONTEXT_BIT) >>> 0;
-    for (var i = 0; i < model.nInc; i++) {
-      var m = model.mask[i];
-      if (m === contextMask) { context++; continue; }
-      for (var k = 0; k < tax.length; k++) if ((m >>> k) & 1) counts[k]++;
+    var tax = model.data.taxonomy, counted = choiceCounts(model), out = [];
+    tax.forEach(function (tag, k) {
+      if (counted.types[k]) out.push({ id: tag.id, bit: k, label: tag.label, count: counted.types[k], tag: tag });
+    });
+    if (counted.context) {
+      out.push({ id: CONTEXT_ID, bit: CONTEXT_BIT, label: contextLabel || CONTEXT_ID, count: counted.context, tag: null });
     }
-    tax.forEach(function (tag, k) { if (counts[k]) out.push({ id: tag.id, bit: k, label: tag.label, count: counts[k], tag: tag }); });
-    if (context) out.push({ id: CONTEXT_ID, bit: CONTEXT_BIT, label: contextLabel || CONTEXT_ID, count: context, tag: null });
     return out;
   }
 
   function statusChoices(model, labels) {
-    var counts = new Array(model.data.statuses.length).fill(0), out = [];
-    for (var i = 0; i < model.nInc; i++) counts[model.status[i]]++;
+    var counts = choiceCounts(model).statuses, out = [];
     model.data.statuses.forEach(function (name, s) {
       if (counts[s]) out.push({ id: name, bit: s, label: (labels && labels["status_" + name]) || name, count: counts[s], tag: null });
     });
     return out;
+  }
+
+  // Incidents per type, per status and with no type: counted once per model (the permalink
+  // asks after every filter, and a million incidents take a while).
+  function choiceCounts(model) {
+    if (model.choiceCounts) return model.choiceCounts;
+    var tax = model.data.taxonomy, types = new Array(tax.length).fill(0), context = 0;
+    var statuses = new Array(model.data.statuses.length).fill(0), contextMask = (1 << CONTEXT_BIT) >>> 0;
+    for (var i = 0; i < model.nInc; i++) {
+      var m = model.mask[i];
+      statuses[model.status[i]]++;
+      if (m === contextMask) { context++; continue; }
+      for (var k = 0; k < tax.length; k++) if ((m >>> k) & 1) types[k]++;
+    }
+    model.choiceCounts = { types: types, context: context, statuses: statuses };
+    return model.choiceCounts;
   }
 
   /* ---------- permalink ---------- */

@@ -97,13 +97,17 @@
   App.prototype.apply = function () {
     var self = this, filters = Object.assign({}, this.filters);
     this.filtering = filters;
-    return this.ask({ type: "filter", filters: filters }).then(function (result) {
+    var counted = this.ask({ type: "filter", filters: filters });
+    // asked for right behind the filter: the worker makes the view while this thread makes the panel
+    // (its answer comes after the counts', so the counts are in when it is drawn)
+    var drawn = this.redraw();
+    return counted.then(function (result) {
       if (self.filtering !== filters) return null; // a newer filter is on its way
       self.counts = result.counts;
       self.totals = result;
       self.map.closePopup();
       if (self.renderPanel) self.renderPanel();
-      return self.redraw().then(function () {
+      return drawn.then(function () {
         if (self.filtering !== filters) return;
         if (self.updateCounts) self.updateCounts();
         self.writeHash();

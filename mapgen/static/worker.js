@@ -5,7 +5,9 @@
  * incidents' columns, counts what passes the filters, and answers each view
  * (bounding box and zoom) with the clusters and places in it; Supercluster
  * indexes the places that pass the filters, one zoom level at a time, when
- * that level is first asked for.
+ * that level is first asked for. The indexes of the last few sets of places
+ * are kept: a filter that leaves the same places (a narrower date window,
+ * most often) or one undone reuses them.
  *
  * Messages in:  init, filter, view, expand, rows, search (each with `seq`).
  * Messages out: the same `type` with `seq` and the answer.
@@ -19,7 +21,10 @@
   var options = null;    // {radius, clusterBelow, maxZoom}
   var filters = null;
   var counts = null;     // incidents passing the filters, per place
-  var indexes = {};      // zoom -> Supercluster of the places passing the filters
+  var points = null;     // a GeoJSON point per place on the map (made once)
+  var state = null;      // {shown: Uint8Array per place, indexes: zoom -> Supercluster} of the filters
+  var kept = [];         // the states met last, newest first
+  var KEEP = 4;
   var searchable = null;
 
   var handlers = {
@@ -27,6 +32,11 @@
       model = msg.model;
       options = msg.options;
       searchable = core.searchIndex(model);
+      points = [];
+      for (var p = 0; p < model.nPlaces; p++) {
+        points.push(model.onMap[p] ? { type: "Feature", properties: { p: p },
+          geometry: { type: "Point", coordinates: [model.lon[p], model.lat[p]] } } : null);
+      }
       return { ok: true };
     },
 
@@ -34,7 +44,7 @@
       filters = msg.filters;
       var result = core.filterCounts(model, filters);
       counts = result.counts;
-      indexes = {};
+      state = stateOf(counts);
       return { counts: counts.slice(), incidents: result.incidents, places: result.places,
                onMap: result.onMap, mapped: result.mapped };
     },
@@ -74,9 +84,12 @@
     },
 
     // The first zoom from msg.zoom on at which a place is drawn on its own, not inside a cluster.
+    // Tried from the zoom at which its nearest neighbour is a cluster's radius away: below it the
+    // two would be one cluster, and every zoom tried costs an index of every place.
     reveal: function (msg) {
       var p = msg.place, lon = model.lon[p], lat = model.lat[p], d = 1e-6;
-      for (var z = Math.max(0, msg.zoom); z < options.clusterBelow && z <= options.maxZoom; z++) {
+      var last = Math.min(options.clusterBelow - 1, options.maxZoom);
+      for (var z = Math.max(0, msg.zoom, apart(p)); z <= last; z++) {
         var alone = index(z).getClusters([lon - d, lat - d, lon + d, lat + d], z).some(function (f) {
           return !f.properties.cluster && f.properties.p === p;
         });
@@ -99,17 +112,55 @@
     return west <= east ? lon >= west && lon <= east : lon >= west || lon <= east;
   }
 
-  function index(zoom) {
-    if (!indexes[zoom]) {
-      var points = [];
-      for (var p = 0; p < model.nPlaces; p++) {
-        if (counts[p] && model.onMap[p]) {
-          points.push({ type: "Feature", properties: { p: p }, geometry: { type: "Point", coordinates: [model.lon[p], model.lat[p]] } });
-        }
+  // The state of these counts: the one kept for the same places, or a new one.
+  function stateOf(counts) {
+    var shown = new Uint8Array(model.nPlaces);
+    for (var p = 0; p < model.nPlaces; p++) shown[p] = counts[p] > 0 && model.onMap[p] ? 1 : 0;
+    for (var k = 0; k < kept.length; k++) {
+      if (same(kept[k].shown, shown)) {
+        var found = kept.splice(k, 1)[0];
+        kept.unshift(found);
+        return found;
       }
-      indexes[zoom] = new Supercluster({ radius: options.radius, minZoom: zoom, maxZoom: zoom }).load(points);
     }
-    return indexes[zoom];
+    kept.unshift({ shown: shown, indexes: {} });
+    kept.length = Math.min(kept.length, KEEP);
+    return kept[0];
+  }
+
+  function same(a, b) {
+    for (var p = 0; p < a.length; p++) if (a[p] !== b[p]) return false;
+    return true;
+  }
+
+  function index(zoom) {
+    if (!state.indexes[zoom]) {
+      var shown = state.shown, picked = [];
+      for (var p = 0; p < model.nPlaces; p++) if (shown[p]) picked.push(points[p]);
+      state.indexes[zoom] = new Supercluster({ radius: options.radius, minZoom: zoom, maxZoom: zoom }).load(picked);
+    }
+    return state.indexes[zoom];
+  }
+
+  // Web Mercator, 0..1 across the world (as Supercluster projects).
+  function mercX(lon) { return lon / 360 + 0.5; }
+  function mercY(lat) {
+    var sin = Math.sin(lat * Math.PI / 180), y = 0.5 - 0.25 * Math.log((1 + sin) / (1 - sin)) / Math.PI;
+    return y < 0 ? 0 : y > 1 ? 1 : y;
+  }
+
+  // The lowest zoom at which place p's nearest shown neighbour is farther than a cluster's radius.
+  function apart(p) {
+    var x = mercX(model.lon[p]), y = mercY(model.lat[p]), nearest = Infinity, shown = state.shown;
+    for (var q = 0; q < model.nPlaces; q++) {
+      if (!shown[q] || q === p) continue;
+      var dx = mercX(model.lon[q]) - x, dy = mercY(model.lat[q]) - y, d = dx * dx + dy * dy;
+      if (d < nearest) nearest = d;
+    }
+    if (nearest === 0) return Infinity; // on the same spot: never alone while clustered
+    if (nearest === Infinity) return 0;
+    // Supercluster's radius at zoom z is radius / (512 * 2^z) of the world
+    return Math.max(0, Math.ceil(Math.log2(options.radius / (512 * Math.sqrt(nearest)))));
   }
 
   self.onmessage = function (event) {
