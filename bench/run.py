@@ -9,7 +9,8 @@ For every size it writes a synthetic ``places.csv`` (``bench/synth.py``, same
 bytes for the same seed) and measures:
 
 * ``mapgen build --offline`` run as its own process: wall time, CPU time and
-  peak memory (resident set size, from the kernel's accounting of the child),
+  peak memory (the proportional set size of the build and the fork writing its
+  exports, summed and sampled every 20 ms: memory they share is counted once),
   first with an empty page cache, then as a rebuild;
 * single-file sizes (``--sizes``): ``map.html`` against the CSV, and in
   headless Chromium the map opened from the disk (``bench/pagetime.py``):
@@ -52,7 +53,7 @@ NAIVE_MAX_ROWS = 10_000
 
 @dataclass
 class Run:
-    """One process: wall and CPU seconds, peak resident memory in MB, seconds it waited for a free CPU."""
+    """One process: wall and CPU seconds, peak memory in MB (PSS, with its forks), seconds it waited for a free CPU."""
 
     wall: float
     cpu: float
@@ -113,16 +114,21 @@ class SiteFigures:
 def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` to completion; raise with its output if it fails.
 
-    Besides the kernel's accounting of the child (CPU time, peak resident
-    memory), the time it spent ready to run but waiting for a CPU is read
-    from ``/proc/PID/schedstat`` every 20 ms: on a machine shared with other
-    work, that is how much of the wall time others took.
+    Besides the kernel's accounting of the child (CPU time), the time it
+    spent ready to run but waiting for a CPU is read from
+    ``/proc/PID/schedstat`` every 20 ms: on a machine shared with other work,
+    that is how much of the wall time others took. Memory is sampled at the
+    same time: the sum of the proportional set size (``Pss`` of
+    ``/proc/PID/smaps_rollup``) of the process and its children. The
+    kernel's peak resident size would not do: a fork's shares its parent's
+    pages and both would count them, and a child's peak starts with the
+    size of the benchmark itself, from which it was forked.
     """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env)
-        waited = [0.0]
+        waited, peak = [0.0], [0]
         done = threading.Event()
 
         def sample() -> None:
@@ -131,6 +137,7 @@ def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) ->
                     waited[0] = int(Path(f"/proc/{proc.pid}/schedstat").read_text().split()[1]) / 1e9
                 except (OSError, ValueError, IndexError):
                     pass
+                peak[0] = max(peak[0], sum(_pss_kb(pid) for pid in _tree(proc.pid)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -142,7 +149,29 @@ def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         if proc.returncode:
             out.seek(0)
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.read().decode(errors='replace')}")
-    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024, cpu_wait=waited[0])
+    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=peak[0] / 1024, cpu_wait=waited[0])
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, as /proc lists them now."""
+    out = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                out += _tree(int(child))
+    except OSError:
+        pass
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def mapgen_command() -> list[str]:

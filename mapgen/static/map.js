@@ -120,6 +120,7 @@
   App.prototype.redraw = function () {
     var self = this, map = this.map, b = map.getBounds().pad(0.25), zoom = map.getZoom();
     var ticket = this.viewTicket = {};
+    this.drawnArea = { bounds: b, zoom: zoom }; // what the drawing covers, a quarter more than the view
     var bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
     if (b.getEast() - b.getWest() >= 360) { bbox[0] = -180; bbox[2] = 180; }
     return this.ask({ type: "view", bbox: bbox, zoom: zoom }).then(function (answer) {
@@ -380,6 +381,7 @@
   App.prototype.focusPlace = function (p, keepFilters) {
     var self = this, m = this.model;
     if (this.isNarrow && this.isNarrow()) this.setPanel(true);
+    if (m.start[p] < m.start[p + 1]) this.texts.get(m.start[p], function () {}); // on its way while the map moves
     var hidden = !this.counts[p];
     if (hidden && keepFilters) return Promise.resolve();
     var reset = hidden ? (this.filters = core.defaultFilters(m), this.syncInputs(), this.apply()) : Promise.resolve();
@@ -457,7 +459,12 @@
     this.restore(state);
     return this.startWorker().then(function () { return self.apply(); }).then(function () {
       self.ready = true;
-      self.map.on("moveend", function () { self.redraw(); self.writeHash(); });
+      self.map.on("moveend", function () {
+        // a small pan (a popup making room for itself) stays inside what is drawn: nothing to draw again
+        var area = self.drawnArea;
+        if (!area || area.zoom !== self.map.getZoom() || !area.bounds.contains(self.map.getBounds())) self.redraw();
+        self.writeHash();
+      });
       window.addEventListener("hashchange", function () { self.followHash(); });
       if (state.place >= 0) return self.focusPlace(state.place, true);
       self.writeHash();
