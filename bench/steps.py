@@ -5,10 +5,12 @@
     .venv/bin/python bench/synth.py 100000 /tmp/p.csv && .venv/bin/python bench/steps.py /tmp/p.csv
 
 The steps are those of ``mapgen build --offline``, called one by one without
-the second process that writes the exports during a real build (see
-``mapgen.pipeline.build``), so their sum is more than a build's wall time on
-two cores. The page cache is filled first, as after a first build. Files go
-to a temporary folder.
+the fork that writes the exports during a real build from 100,000 incidents on
+(see ``mapgen.pipeline.build``), so their sum is more than a build's wall time
+on two cores. Reading and checking are one step: the file is read a chunk at a
+time and each chunk checked as it comes. The page and the GeoJSON are made as
+they are written, so each is one step with its writing. The page cache is
+filled first, as after a first build. Files go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import mapgen.cli  # noqa: E402,F401 - timed with the modules a build imports
-from mapgen import pipeline, read, validate  # noqa: E402
-from mapgen.export import geojson as geojson_export  # noqa: E402
-from mapgen.page import cache as pagecache, data as payload  # noqa: E402
+from mapgen import pipeline, validate  # noqa: E402
 from mapgen.atomic import OutputSet  # noqa: E402
 from mapgen.config import load_config  # noqa: E402
+from mapgen.export import FORMATS, Target  # noqa: E402
+from mapgen.page import cache as pagecache, data as payload  # noqa: E402
 
 _MAPGEN = time.perf_counter()
 
@@ -60,7 +62,7 @@ def steps(csv: Path, out: Path, site: bool = False) -> list[tuple[str, float, fl
     imported = resident_mb()
     rows: list[tuple[str, float, float, str]] = [
         ("start Python", python_start(), float("nan"), "the interpreter alone"),
-        ("import pandas", _PANDAS - _START, float("nan"), "with numpy"),
+        ("import pandas", _PANDAS - _START, float("nan"), "with numpy and pyarrow"),
         ("import mapgen and click", _MAPGEN - _PANDAS, imported,
          "folium is not imported when the page cache has the page"),
     ]
@@ -73,66 +75,34 @@ def steps(csv: Path, out: Path, site: bool = False) -> list[tuple[str, float, fl
         return result
 
     config = load_config(csv)
-    raw = step("read the CSV", "pandas' C parser for plain files; anything unusual goes to the careful reader",
-               lambda: read.read_table(csv))
-    ds = step("check every cell, group places", "each check once per distinct value",
-              lambda: validate.validate(raw, config))
+    ds = step("read and check every cell, group places",
+              "Arrow's CSV reader a chunk at a time (the next on a second thread), each check once per "
+              "distinct value of a chunk", lambda: validate.load(csv, config=config))
     offmap = step("locate, notes", "coordinates given, so no lookups; look-alike names, far places",
                   lambda: _locate(ds))
     order = payload.incident_order(ds)
-    if site:
-        page_files = _site_steps(ds, config, offmap, order, out, step)
-    else:
-        page_files = _page_steps(ds, config, offmap, order, out, step)
-    geojson = step("places.geojson", "each repeated part (place, tags, date, source) encoded once",
-                   lambda: geojson_export.geojson_parts(ds, offmap))
-
-    def write() -> None:
-        with OutputSet() as outputs:
-            for name, content in page_files.items():
-                outputs.write(out / name, content)
-            outputs.write(out / "places.geojson", geojson)
-
-    step(f"write {'the ' + str(len(page_files) + 1) if site else 'both'} files", "atomically, with fsync each", write)
+    step("page data and its JSON", "places, and each incident as a code and a day, grouped by place",
+         lambda: payload.script_json(payload.page_data(ds, config.lang, offmap, order=order)))
+    target = Target(ds, offmap, config.lang)
+    with OutputSet() as outputs:
+        # the page around the data is taken from the page cache, as after a first build
+        if site:
+            pagecache.page_parts(b"", title=ds.config.title, lang=config.lang, strings=payload.interface_strings(
+                config.lang), mode="site", cache=pagecache.cache_dir())
+            written = step("the site: index.html, data/, 500-odd chunks of texts, assets",
+                           "texts in chunks of 2,000 incidents, made as written; fsync each",
+                           lambda: [outputs.write(out / name, data) for name, data in FORMATS["site"].write(target)])
+            label = f"{len(written)} files"
+        else:
+            for _ in FORMATS["html"].write(target):  # fills the page cache
+                pass
+            step("map.html", "the page from the page cache, the texts a line per 2,000 incidents, made as "
+                 "written; fsync", lambda: outputs.write(out / "map.html", FORMATS["html"].write(target)))
+            label = "map.html"
+        step("places.geojson", "each repeated part (place, tags, date, source) encoded once, made as written; "
+             "fsync", lambda: outputs.write(out / "places.geojson", FORMATS["geojson"].write(target)))
+        step("rename into place", f"{label} and places.geojson", outputs.commit)
     return rows
-
-
-def _page_steps(ds, config, offmap, order, out: Path, step) -> dict:
-    """The steps of map.html; its content by name."""
-    data = step("page data", "places, and each incident as a code and a day, grouped by place",
-                lambda: payload.page_data(ds, config.lang, offmap, order=order))
-    texts = step("page texts", "summaries, links, lines, carried columns", lambda: payload.page_texts(ds, order))
-    data_json = step("their JSON", "orjson, escaped for a <script> block",
-                     lambda: (payload.script_json(data), payload.script_json(texts)))
-    kwargs = dict(title=data["meta"]["title"], lang=config.lang, strings=data["i18n"], mode="cdn",
-                  cache=out / "page-cache")
-    pagecache.page_parts(b"{}", b"{}", **kwargs)  # fill the page cache, as a first build does
-    page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(*data_json, **kwargs))
-    return {"map.html": page}
-
-
-def _site_steps(ds, config, offmap, order, out: Path, step) -> dict:
-    """The steps of a site, as ``mapgen.page.site.site_files`` takes them; its files by name."""
-    from mapgen.page import assets
-    from mapgen.page.render import SITE_DATA
-    from mapgen.page.data import CHUNK
-    from mapgen.page.site import TEXTS
-
-    data = step("page data", "places, and each incident as a code and a day, grouped by place",
-                lambda: payload.page_data(ds, config.lang, offmap, order=order,
-                                          texts={"chunk": CHUNK, "base": TEXTS}))
-    data_json = step("its JSON", "orjson", lambda: payload.script_json(data))
-    n = -(-len(order) // CHUNK)
-    texts = step(f"texts in {n} chunks", f"page_texts of {CHUNK:,} incidents at a time",
-                 lambda: [payload.page_texts(ds, order, slice(k * CHUNK, (k + 1) * CHUNK)) for k in range(n)])
-    chunks = step("their JSON", "orjson, one document per chunk", lambda: [payload.script_json(t) for t in texts])
-    kwargs = dict(title=data["meta"]["title"], lang=config.lang, strings=data["i18n"], mode="site",
-                  cache=out / "page-cache")
-    pagecache.page_parts(b"", **kwargs)  # fill the page cache, as a first build does
-    page = step("the page around it", "from the page cache", lambda: pagecache.page_parts(b"", **kwargs))
-    files = step("assets", "the pinned files, read and hash-checked", lambda: assets.copy_to_site(Path(".")))
-    return {"index.html": page, SITE_DATA: data_json, **{f"{TEXTS}{k}.json": c for k, c in enumerate(chunks)},
-            **{path.as_posix(): content for path, content in files}}
 
 
 def _locate(ds):

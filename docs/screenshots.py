@@ -1,4 +1,4 @@
-"""Capture the README's pictures of the shipped map: ``docs/map.png`` and ``docs/map-mobile.png``.
+"""Capture the README's pictures of the shipped map: ``docs/map.png``, ``docs/map-de.png`` and ``docs/map-mobile.png``.
 
 Builds ``places.csv`` into a temporary folder and opens it in headless
 Chromium through the test harness (``tests/browser.py``): the pinned scripts
@@ -28,12 +28,14 @@ DESKTOP = (1280, 800)
 PHONE = (375, 667)
 
 
-def desktop_scene(mp: MapPage) -> None:
-    """The whole map, one step zoomed out, with the airport's popup open (a click on its pin)."""
-    mp.get_by_role("button", name="Zoom out", exact=True).click()
-    mp.wait_for_function("!mapgen.app.map._animatingZoom")
-    mp.get_by_role("button", name="Almaty International Airport: 2 incidents").click()
-    mp.locator(".leaflet-popup h3").wait_for()
+def first_view(mp: MapPage) -> None:
+    """The map as it opens: every place its own marker, named."""
+
+
+def desktop_scene_de(mp: MapPage) -> None:
+    """The German map with the presidential residence's popup open."""
+    mp.get_by_role("button", name="Präsidentenresidenz, Almaty: 1 Vorfall").click()
+    mp.locator(".leaflet-popup .mg-summary").wait_for()
 
 
 def phone_scene(mp: MapPage) -> None:
@@ -67,10 +69,11 @@ def capture(out_dir: Path = ROOT / "docs") -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         mapgen.build(ROOT / "places.csv", tmp, offline=True)
-        page = Path(tmp) / "map.html"
+        page, german = Path(tmp) / "map.html", Path(tmp) / "map.de.html"
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            return [shoot(browser, page, DESKTOP, desktop_scene, out_dir / "map.png"),
+            return [shoot(browser, page, DESKTOP, first_view, out_dir / "map.png"),
+                    shoot(browser, german, DESKTOP, desktop_scene_de, out_dir / "map-de.png"),
                     shoot(browser, page, PHONE, phone_scene, out_dir / "map-mobile.png")]
         finally:
             browser.close()

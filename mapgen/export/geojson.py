@@ -74,9 +74,11 @@ def geojson_parts(ds: Dataset, offmap: np.ndarray) -> Iterator[bytes]:
             [dates[d] for d in day_codes[block].tolist()],
             [precisions[d] for d in rows.date_precision[block].tolist()],
             [statuses[d] for d in rows.status[block].tolist()],
-            [b',"summary":' + text for text in rows.texts.encoded("summary", block)],
+            [b',"summary":'] * (block.stop - block.start),  # a key, then the text as stored: no copy made
+            rows.texts.encoded("summary", block),
             [sources[d] for d in rows.source[block].tolist()],
-            [b',"url":' + (b"null" if url == b'""' else url) for url in rows.texts.encoded("url", block)],
+            [b',"url":'] * (block.stop - block.start),
+            [b"null" if url == b'""' else url for url in rows.texts.encoded("url", block)],
             *(_carried(rows, c, block) for c in carried),
             [tails[p] for p in rows.place[block].tolist()],
             [b"%d}}," % line for line in rows.line[block].tolist()],
