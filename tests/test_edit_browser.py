@@ -70,6 +70,17 @@ def editing(map_page, url: str, viewport: tuple[int, int] = (1280, 800)):
     return mp
 
 
+def drag(mp, name: str, dx: float, dy: float) -> None:
+    """Drag the marker of ``name`` with the mouse by (dx, dy) pixels, in small steps as a hand does."""
+    box = marker(mp, name).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    mp.mouse.move(x, y)
+    mp.mouse.down()
+    mp.mouse.move(x + dx / 2, y + dy / 2, steps=8)
+    mp.mouse.move(x + dx, y + dy, steps=8)
+    mp.mouse.up()
+
+
 def toolbar(mp):
     """The editing toolbar: its buttons, the places not on the map yet, what it says."""
     return mp.get_by_role("region", name="Edit map")
@@ -97,14 +108,7 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
 
 def test_dragging_a_marker_saves_its_new_position_and_nothing_else(map_page, watched, screenshot):
     mp = editing(map_page, watched.url)
-    airport = marker(mp, "Airport")
-    box = airport.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    mp.mouse.move(x, y)
-    mp.mouse.down()
-    mp.mouse.move(x - 40, y + 30, steps=8)
-    mp.mouse.move(x - 80, y + 60, steps=8)
-    mp.mouse.up()
+    drag(mp, "Airport", -80, 60)
     saved(mp)
     after = watched.csv.read_text("utf-8")
     [(old, new)] = changed_lines(CSV, after)  # `git diff` shows one line
@@ -180,13 +184,7 @@ def test_coordinates_typed_with_the_keyboard_only(map_page, watched):
 
 def test_a_city_asks_before_it_becomes_an_exact_spot(map_page, watched):
     mp = editing(map_page, watched.url)
-    almaty = marker(mp, "Almaty")
-    box = almaty.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    mp.mouse.move(x, y)
-    mp.mouse.down()
-    mp.mouse.move(x + 50, y + 50, steps=10)
-    mp.mouse.up()
+    drag(mp, "Almaty", 50, 50)
     question = mp.get_by_role("dialog", name="How precisely is the new spot known?")
     expect(question).to_contain_text("Almaty is known only at the level of a city.")
     question.get_by_role("button", name="Save as exact").click()

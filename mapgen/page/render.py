@@ -57,7 +57,7 @@ class _Verbatim(Element):
 
 
 #: mapgen's scripts: run in the page, in this order, after Leaflet.
-PAGE_SCRIPTS = ("map.js", "cards.js", "panel.js", "list.js")
+PAGE_SCRIPTS = ("map.js", "markers.js", "cards.js", "panel.js", "list.js")
 
 
 class IncidentLayer(MacroElement):
