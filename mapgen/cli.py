@@ -147,8 +147,8 @@ def main() -> None:
     """Console-script entry point.
 
     A finished command leaves at once, as mypy's ``--fast-exit`` does: tearing
-    down pandas' ~1,500 modules and the data object by object would add
-    ~100 ms to every command and frees nothing the exit does not. Output is
+    down pandas' modules and the data object by object would add time to every
+    command and frees nothing the exit does not. Output is
     flushed first; files are complete before a command returns. (From Python,
     call :data:`cli` or the library, not this.)
     """

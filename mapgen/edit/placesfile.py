@@ -12,7 +12,7 @@ refuses if the file changed on disk since it was read, and replaces it
 atomically unless it is read-only or open in a spreadsheet.
 
 Only where each record starts is found when the file is read (one regular
-expression over the text, 0.2 s for 100,000 rows); the cells of a record are
+expression over the text); the cells of a record are
 found when it is asked for. An edit rescans only the records it touched and
 shifts the offsets of those after it, so changing one cell of a large file
 costs milliseconds, not a second scan of the whole file.

@@ -204,8 +204,8 @@ def _give_back_memory(pa: Any) -> None:
     """Return the memory the chunks took to the system once they are read.
 
     Arrow's allocator and glibc's keep freed memory for later; after a large
-    file, that is about half the process (0.4 GB of a million rows), which the
-    fork writing the exports would then share for nothing.
+    file that is a large part of the process, which the fork writing the
+    exports would then share for nothing (BENCHMARKS.md).
     """
     pa.default_memory_pool().release_unused()
     try:
