@@ -113,11 +113,11 @@
     this.drawnArea = { bounds: b, zoom: zoom }; // what the drawing covers, a quarter more than the view
     var bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
     if (b.getEast() - b.getWest() >= 360) { bbox[0] = -180; bbox[2] = 180; }
-    return this.ask({ type: "view", bbox: bbox, zoom: zoom }).then(function (answer) {
+    return (this.drawing = this.ask({ type: "view", bbox: bbox, zoom: zoom }).then(function (answer) {
       if (self.viewTicket !== ticket) return;
       self.draw(answer.items, zoom);
       self.afterDraw();
-    });
+    }));
   };
 
   // Draw the clusters and places of the view. A place's marker stays the same
@@ -230,6 +230,8 @@
         if (e.key === "Escape") { self.map.closePopup(); if (icon && icon.isConnected) icon.focus({ preventScroll: true }); }
       });
       self.openPlace = source && source.mgPlace !== undefined ? source.mgPlace : -1;
+      // the reader opened another place before the one asked for was drawn: theirs stays open
+      if (self.focusAfterDraw && self.focusAfterDraw.place !== self.openPlace) self.focusAfterDraw = null;
       self.writeHash();
     });
     this.map.on("popupclose", function (ev) {
@@ -255,9 +257,12 @@
       return self.ask({ type: "reveal", place: p, zoom: Math.floor(self.map.getZoom()) }).then(function (answer) {
         self.focusAfterDraw = { place: p, focus: !keepFilters };
         var latlng = L.latLng(self.data.places.lat[p], self.data.places.lon[p]);
-        var zoom = Math.max(self.map.getZoom(), answer.zoom);
-        if (self.map.getBounds().pad(-0.2).contains(latlng) && zoom === self.map.getZoom()) self.redraw();
-        else self.map.setView(latlng, zoom, { animate: false });
+        var zoom = Math.max(self.map.getZoom(), answer.zoom), before = self.viewTicket;
+        if (!self.map.getBounds().pad(-0.2).contains(latlng) || zoom !== self.map.getZoom()) {
+          self.map.setView(latlng, zoom, { animate: false }); // its moveend draws the new view, or not if in reach
+        }
+        // resolves once the place is drawn and its popup open
+        return self.viewTicket !== before ? self.drawing : self.redraw();
       });
     });
   };
