@@ -155,6 +155,7 @@
       }
       item.setAttribute("data-line", String(texts.line));
       if (self.onIncidentShown) self.onIncidentShown(item, i, texts);
+      self.grown(item);
     });
     return item;
   };

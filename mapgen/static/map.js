@@ -213,10 +213,24 @@
     if (dx || dy) this.map.panBy([dx, dy], { animate: false });
   };
 
+  // Texts that came after a popup opened made it taller: once a frame, it scrolls within its
+  // height again and keeps clear of the panels and buttons.
+  App.prototype.grown = function (node) {
+    var popup = this.popup, self = this;
+    if (!popup || this.growing || !popup.isOpen() || !popup.getElement().contains(node)) return;
+    this.growing = requestAnimationFrame(function () {
+      self.growing = null;
+      if (!popup.isOpen()) return;
+      popup.update();
+      self.keepClear(popup);
+    });
+  };
+
   App.prototype.watchPopups = function () {
     var self = this;
     this.map.on("popupopen", function (ev) {
       var node = ev.popup.getElement(), source = ev.popup._source;
+      self.popup = ev.popup;
       self.keepClear(ev.popup);
       var close = node.querySelector(".leaflet-popup-close-button");
       if (close) { close.setAttribute("aria-label", self.t.close); close.title = self.t.close; }
