@@ -27,7 +27,7 @@ CSV = (
     "Almaty,43.2565,76.9285,city,curfew,2022-01-07,day,reported,Curfew announced,DW\n"
     "Bakery by the old square,,,approximate,aid,2022-01-08,report,reported,Free bread,DW\n"
 )
-SAVED = "Saved to places.csv."
+SAVED = "Saved to places.csv. 1 edit can be undone."
 
 
 class Watched:
@@ -87,7 +87,8 @@ def toolbar(mp):
 
 
 def saved(mp, message: str = SAVED) -> None:
-    """Wait until the page, reloaded with the rebuilt map, says the edit was saved."""
+    """Wait until the page, reloaded with the rebuilt map, says the edit was saved (each message of a test
+    differs from the one before: it counts the edits Undo can take back)."""
     expect(toolbar(mp).get_by_role("status")).to_have_text(message, timeout=15_000)
     mp.wait_ready()
 
@@ -236,7 +237,7 @@ def test_an_incident_is_changed_and_deleted_from_its_popup(map_page, watched):
     ask = mp.get_by_role("dialog", name="Delete")
     expect(ask).to_contain_text("Delete the incident of line 2 from places.csv?")
     ask.get_by_role("button", name="Delete").click()
-    saved(mp)
+    saved(mp, "Saved to places.csv. 2 edits can be undone.")
     assert "Airport" not in watched.csv.read_text("utf-8")
 
 
@@ -276,23 +277,23 @@ def test_an_edit_after_the_file_changed_on_disk_is_refused_and_the_new_data_show
 
 def test_three_edits_undone_give_back_the_original_bytes(map_page, watched):
     mp = editing(map_page, watched.url)
-    for value in ("43.1", "43.2", "43.3"):
+    for n, value in enumerate(("43.1", "43.2", "43.3"), start=1):
         marker(mp, "Akimat").click()
         mp.get_by_role("button", name="Edit location").click()
         mp.get_by_label("Latitude").fill(value)
         mp.get_by_role("button", name="Save").click()
-        saved(mp)
+        saved(mp, f"Saved to places.csv. {n} edit{'s' if n > 1 else ''} can be undone.")
     assert watched.csv.read_text("utf-8") != CSV
     undo = mp.get_by_role("button", name="Undo")
     undo.click()
-    saved(mp, "Undone in places.csv.")
+    saved(mp, "Undone in places.csv. 2 edits can be undone.")
     assert "Akimat,43.20000," in watched.csv.read_text("utf-8")
     mp.locator(".leaflet-container").focus()
     mp.keyboard.press("Control+z")
-    saved(mp, "Undone in places.csv.")
+    saved(mp, "Undone in places.csv. 1 edit can be undone.")
     mp.locator(".leaflet-container").focus()
     mp.keyboard.press("Control+z")
-    saved(mp, "Undone in places.csv.")
+    saved(mp, "Undone in places.csv. Nothing more to undo.")
     assert watched.csv.read_bytes() == CSV.encode("utf-8")
     expect(mp.get_by_role("button", name="Undo")).to_be_disabled()
 

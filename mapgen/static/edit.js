@@ -401,7 +401,7 @@
     this.say(this.t("edit_saving"));
     return this.hold(this.request("POST", "/__mapgen__/edit", change).then(function (answer) {
       var handled = then ? then(answer) : false;
-      if (answer.ok) self.saved(self.t("edit_saved", { file: self.info.file }));
+      if (answer.ok) self.saved(self.t("edit_saved", { file: self.info.file }), answer.undo);
       else if (!handled) self.refused(answer);
       else self.say(answer.error, true);
       return answer;
@@ -413,7 +413,7 @@
     if (this.undoButton && this.undoButton.disabled) return;
     this.say(this.t("edit_saving"));
     this.hold(this.request("POST", "/__mapgen__/undo", {}).then(function (answer) {
-      if (answer.ok) self.saved(self.t("edit_undone", { file: self.info.file }));
+      if (answer.ok) self.saved(self.t("edit_undone", { file: self.info.file }), answer.undo);
       else self.refused(answer);
     }));
   };
@@ -426,8 +426,11 @@
     return answered;
   };
 
-  // Saved: the server has rebuilt the map; the page reloads with it (live.js) and says so again.
-  Editor.prototype.saved = function (message) {
+  // Saved: the server has rebuilt the map; the page reloads with it (live.js) and says so again,
+  // with how many edits Undo can still take back (so each save reads differently from the last).
+  Editor.prototype.saved = function (message, depth) {
+    message += " " + (depth > 1 ? this.t("edit_can_undo", { n: depth })
+      : depth === 1 ? this.t("edit_can_undo_one") : this.t("edit_cannot_undo"));
     this.say(message);
     this.version = null;
     sessionStorage.setItem(STORE, JSON.stringify({ editing: true, message: message }));
