@@ -76,6 +76,32 @@ def test_the_first_view_names_every_place_without_overlap(map_page, shipped_map:
         screenshot(mp, f"{size[0]}x{size[1]}")
 
 
+#: True once every name beside a marker is clear of every panel and button over the map.
+NAMES_CLEAR = """() => {
+  const over = [...document.querySelectorAll('.leaflet-control')].map(n => n.getBoundingClientRect()).filter(r => r.width);
+  const names = [...document.querySelectorAll('.mg-name')].map(n => n.getBoundingClientRect());
+  return names.length > 0 && names.every(a => over.every(b =>
+    a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top));
+}"""
+
+
+def test_names_stay_clear_of_the_panels_when_the_reader_pans(map_page, shipped_map: Path, shipped_data):
+    """A small pan moves the names with the map; those that would run under a panel are placed again."""
+    mp = map_page(shipped_map)
+    mp.wait_ready()
+    assert mp.evaluate(NAMES_CLEAR)  # the first view
+    before = mp.evaluate("location.hash")
+    mp.mouse.move(700, 300)
+    mp.mouse.down()
+    mp.mouse.move(720, 300, steps=5)
+    mp.mouse.move(740, 300, steps=5)  # 40 px to the right: the names on the right reach the side panel
+    mp.mouse.up()
+    mp.wait_for_function("h => location.hash !== h", arg=before)  # the link follows the view
+    mp.wait_for_function(NAMES_CLEAR)
+    mapped, _ = expected_places(shipped_data)
+    assert len(mp.locator(".mg-name").all_inner_texts()) == len(mapped)
+
+
 def overlap(a: dict, b: dict) -> bool:
     return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
             and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])

@@ -140,6 +140,7 @@
     var where = core.spread(points.map(function (pt) { return pt.at; }), ICON,
                             points.map(function (pt) { return self.importance(pt.p); }));
     var labels = points.length <= LABEL_LIMIT ? this.layoutLabels(points, where) : [];
+    this.named = points.length > 0 && points.length <= LABEL_LIMIT; // the names are placed for this view
     var areas = {}, markers = {};
     points.forEach(function (pt, j) {
       var p = pt.p, moved = Math.abs(where[j].x - pt.at.x) + Math.abs(where[j].y - pt.at.y) > 0.5;
@@ -343,9 +344,12 @@
     return this.startWorker().then(function () { return self.apply(); }).then(function () {
       self.ready = true;
       self.map.on("moveend", function () {
-        // a small pan (a popup making room for itself) stays inside what is drawn: nothing to draw again
+        // a small pan (a popup making room for itself) stays inside what is drawn: nothing to draw again,
+        // unless names beside the markers must be placed again, clear of the panels and the screen's edges
         var area = self.drawnArea;
-        if (!area || area.zoom !== self.map.getZoom() || !area.bounds.contains(self.map.getBounds())) self.redraw();
+        if (!area || area.zoom !== self.map.getZoom() || !area.bounds.contains(self.map.getBounds()) || self.named) {
+          self.redraw();
+        }
         self.writeHash();
       });
       window.addEventListener("hashchange", function () { self.followHash(); });
