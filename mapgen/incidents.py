@@ -21,7 +21,8 @@ from typing import Sequence
 import numpy as np
 import orjson
 
-_EPOCH = np.datetime64("1970-01-01", "D")
+#: Day 0 of the day numbers an incident's date is kept as.
+EPOCH = np.datetime64("1970-01-01", "D")
 
 
 class TextStore:
@@ -129,6 +130,6 @@ class Incidents:
 def iso_days(days: np.ndarray) -> list[str]:
     """``YYYY-MM-DD`` of each day number (``""`` for -1), each distinct day computed once."""
     distinct, codes = np.unique(days, return_inverse=True)
-    text = np.datetime_as_string(_EPOCH + distinct.astype("timedelta64[D]"), unit="D").astype(object)
+    text = np.datetime_as_string(EPOCH + distinct.astype("timedelta64[D]"), unit="D").astype(object)
     text[distinct < 0] = ""
     return text[codes].tolist()

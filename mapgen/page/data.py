@@ -33,7 +33,6 @@ from ..taxonomy import load_taxonomy
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _ICON = re.compile(r"[a-z0-9-]+")
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @lru_cache(maxsize=None)
@@ -59,30 +58,9 @@ def offmap_mask(ds: Dataset) -> np.ndarray:
     return country | far
 
 
-def day_numbers(dates: pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 for ``YYYY-MM-DD`` strings; -1 where empty."""
-    codes, distinct = pd.factorize(dates, sort=False)  # each date once: a large export repeats them
-    parsed = pd.to_datetime(pd.Series(distinct, dtype=object).where(distinct != ""), format="%Y-%m-%d",
-                            errors="coerce")
-    days = (parsed.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("timedelta64[D]").astype(np.int64)
-    return np.where(parsed.isna().to_numpy(), -1, days)[codes]
-
-
 def category_codes(values: pd.Series, categories: list[str] | tuple[str, ...]) -> np.ndarray:
     """The position of each value in ``categories`` (-1 if absent)."""
     return pd.Index(list(categories), dtype=object).get_indexer(values.to_numpy(dtype=object))
-
-
-def by_identity(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """Number the objects in ``values`` (in order of first appearance); return codes and objects.
-
-    Rows that read the same cell share one list of tags, so working once per
-    object is working once per distinct value, without hashing 100,000 lists.
-    """
-    ids = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
-    codes, _ = pd.factorize(ids, sort=False)
-    _, first = np.unique(codes, return_index=True)
-    return codes, [values[i] for i in first.tolist()]
 
 
 def incident_order(ds: Dataset) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..columns import Column
 from ..errors import Problem
+from ..incidents import EPOCH
 from ..read.chunks import Chunk
 from ..read.table import strip_each
 from ..taxonomy import load_taxonomy, unknown_tag_message
@@ -29,7 +30,6 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Links that certainly pass :func:`is_web_link` (plain host, printable ASCII
 #: without quotes or angle brackets); others get the full check.
 _PLAIN_LINK = r"(?i)^https?://[a-z0-9.-]+(?:[/?#][!#-&(-;=?-_a-~]*)?$"
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass
@@ -200,7 +200,7 @@ def date(check: Checker, col: Column) -> np.ndarray:
                "is not a date; write YYYY-MM-DD (e.g. 2022-01-08). "
                "If a spreadsheet changed it, format the column as text.")
     check.flag((given & shaped & ~real)[cells.codes], col.name, "is not a real calendar date.")
-    days = (parsed.to_numpy(dtype="datetime64[D]") - _EPOCH).astype("timedelta64[D]").astype(np.int64)
+    days = (parsed.to_numpy(dtype="datetime64[D]") - EPOCH).astype("timedelta64[D]").astype(np.int64)
     return np.where(real, days, -1).astype(np.int32)[cells.codes]
 
 
