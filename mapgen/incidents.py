@@ -39,7 +39,10 @@ class TextStore:
 
     def add(self, column: str, values: list[str]) -> None:
         """Append the texts of further rows of ``column``."""
-        body, starts, ends = _encoded(values)
+        self.add_encoded(column, *_encoded(values))
+
+    def add_encoded(self, column: str, body: bytes, starts: np.ndarray, ends: np.ndarray) -> None:
+        """Append texts already JSON-encoded: ``body[starts[i]:ends[i]]`` is row i's (:func:`encoded_cells`)."""
         self._file.write(body)
         self._starts[column].append(self._size + starts)
         self._ends[column].append(self._size + ends)
@@ -49,14 +52,22 @@ class TextStore:
 
     def encoded(self, column: str, rows: np.ndarray | slice | None = None) -> list[bytes]:
         """The JSON-encoded texts of ``rows`` (all rows if ``None``), in that order."""
+        starts, ends = self._span(column)
+        picked = slice(None) if rows is None else rows
+        view = self._mapped()
+        return [view[a:b] for a, b in zip(starts[picked].tolist(), ends[picked].tolist())]
+
+    def lengths(self, column: str) -> np.ndarray:
+        """The length in bytes of each row's JSON-encoded text."""
+        starts, ends = self._span(column)
+        return ends - starts
+
+    def _span(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._spans:
             parts = self._starts[column], self._ends[column]
             self._spans[column] = tuple(np.concatenate(p) if p else np.zeros(0, np.int64)  # type: ignore[assignment]
                                         for p in parts)
-        starts, ends = self._spans[column]
-        picked = slice(None) if rows is None else rows
-        view = self._mapped()
-        return [view[a:b] for a, b in zip(starts[picked].tolist(), ends[picked].tolist())]
+        return self._spans[column]
 
     def values(self, column: str, rows: np.ndarray | slice | None = None) -> list[str]:
         """The texts of ``rows``, decoded."""
@@ -85,7 +96,9 @@ def _encoded(values: list[str]) -> tuple[bytes, np.ndarray, np.ndarray]:
     quote = raw == ord('"')
     commas = np.flatnonzero(quote[:-2] & (raw[1:-1] == ord(",")) & quote[2:]) + 1
     maybe = commas[(commas >= 2) & (raw[np.maximum(commas - 2, 0)] == ord("\\"))].tolist()  # seldom any
-    commas = np.setdiff1d(commas, [at for at in maybe if _backslashes_before(body, at - 1) % 2])
+    escaped = [at for at in maybe if _backslashes_before(body, at - 1) % 2]
+    if escaped:  # setdiff1d sorts: only when there is something to take out
+        commas = np.setdiff1d(commas, escaped)
     if len(commas) != len(values) - 1:  # cannot happen; if it did, one call per text is always right
         each = [orjson.dumps(v) for v in values]
         ends = np.cumsum(np.fromiter(map(len, each), dtype=np.int64, count=len(each)))
@@ -93,6 +106,54 @@ def _encoded(values: list[str]) -> tuple[bytes, np.ndarray, np.ndarray]:
     starts = np.concatenate(([0], commas + 1)).astype(np.int64)
     ends = np.concatenate((commas, [len(body)])).astype(np.int64)
     return body, starts, ends
+
+
+#: Characters ``str.strip`` takes off (``str.isspace``; none is above U+3000).
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+#: Cells that need Python: JSON escapes a quote, a backslash or a control character in them,
+#: or their first or last character is a space that ``str.strip`` would take off (RE2, for Arrow).
+_NOT_AS_WRITTEN = "|".join((
+    r'["\\\x00-\x1f]',
+    "^[" + "".join(rf"\x{{{ord(c):x}}}" for c in _SPACES) + "]",
+    "[" + "".join(rf"\x{{{ord(c):x}}}" for c in _SPACES) + "]$",
+))
+
+
+def encoded_cells(cells: object) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The cells of an Arrow string array, each stripped and JSON-encoded, in one piece; where each starts and ends.
+
+    The same bytes as ``_encoded([c.strip() for c in cells])``, without a
+    Python string per cell: most cells of a summary column need no escape and
+    no stripping, so their JSON is the cell in quotes, made by Arrow in C++
+    (which lets go of Python's lock, so this runs on the reader thread). The
+    others are encoded by orjson, one by one.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quoted = pc.binary_join_element_wise('"', cells, '"', "")
+    if isinstance(quoted, pa.ChunkedArray):
+        quoted = quoted.combine_chunks()
+    n = len(quoted)
+    offsets = np.frombuffer(quoted.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * quoted.offset)
+    data = quoted.buffers()[2]
+    first = int(offsets[0])
+    lengths = np.diff(offsets).astype(np.int64)
+    odd = np.flatnonzero(pc.match_substring_regex(cells, _NOT_AS_WRITTEN).to_numpy(zero_copy_only=False))
+    if not len(odd):
+        body = data.to_pybytes()[first:int(offsets[-1])] if n else b""
+    else:
+        fixed = [orjson.dumps(c.strip()) for c in pc.take(cells, pa.array(odd)).to_pylist()]
+        view = memoryview(data) if data is not None else memoryview(b"")
+        pieces, at = [], first
+        for row, text in zip(odd.tolist(), fixed):
+            pieces += (view[at:int(offsets[row])], text)
+            at = int(offsets[row + 1])
+        pieces.append(view[at:int(offsets[-1])])
+        body = b"".join(pieces)
+        lengths[odd] = [len(t) for t in fixed]
+    ends = np.cumsum(lengths)
+    return body, ends - lengths, ends
 
 
 def _backslashes_before(body: bytes, at: int) -> int:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import columns as all_columns, names
+from ..incidents import encoded_cells
 from .layout import sniff_delimiter
 from .table import RawTable, _check_header, read_table
 
@@ -55,6 +56,50 @@ class Cells:
         return Cells(self.codes[rows], self.distinct)
 
 
+class Texts:
+    """A column of free text (the summary): a cell per row that seldom repeats, kept by Arrow.
+
+    No Python string is made per cell: the cells go to the build's text store
+    as :meth:`encoded` gives them, stripped and JSON-encoded
+    (:func:`mapgen.incidents.encoded_cells`). ``codes`` and ``distinct`` give
+    them as :class:`Cells` do, for the rare code that wants them one by one.
+    """
+
+    def __init__(self, written: Any) -> None:
+        self.written = written  # a pyarrow string array, cells as written
+        self.encoded = encoded_cells(written)
+
+    @classmethod
+    def of(cls, values: Sequence[str] | np.ndarray) -> Texts:
+        import pyarrow as pa
+
+        return cls(pa.array(np.asarray(values, dtype=object), type=pa.string()))
+
+    def __len__(self) -> int:
+        return len(self.written)
+
+    @property
+    def codes(self) -> np.ndarray:
+        return np.arange(len(self), dtype=np.int64)
+
+    @property
+    def distinct(self) -> np.ndarray:
+        return self.written.to_numpy(zero_copy_only=False)
+
+    def rows(self) -> np.ndarray:
+        return self.distinct
+
+    def blank(self) -> np.ndarray:
+        """Rows whose cell is empty or spaces only (encoded as ``""``)."""
+        _, starts, ends = self.encoded
+        return ends - starts == 2
+
+    def take(self, rows: np.ndarray) -> Texts:
+        import pyarrow as pa
+
+        return Texts(self.written.take(pa.array(rows)))
+
+
 @dataclass
 class Chunk:
     """Consecutive rows of a places CSV: their lines and their columns (every column of the data model)."""
@@ -62,7 +107,7 @@ class Chunk:
     path: Path
     delimiter: str
     lines: np.ndarray  # the file line each row starts on
-    columns: dict[str, Cells] = field(default_factory=dict)
+    columns: dict[str, Cells | Texts] = field(default_factory=dict)  # Texts: the free-text columns
     header: list[str] = field(default_factory=list)  # as written (lower case), repeats included
     repeated: dict[int, Cells] = field(default_factory=dict)  # cells of header positions that repeat a name
 
@@ -75,8 +120,10 @@ class Chunk:
         frame = raw.frame
         chunk = cls(raw.path, raw.delimiter, np.asarray(raw.lines, dtype=np.int64),
                     header=[str(c) for c in frame.columns])
+        free = _free_text()
         for k, name in enumerate(frame.columns):
-            cells = Cells.of(frame.iloc[:, k].to_numpy(dtype=object))
+            values = frame.iloc[:, k].to_numpy(dtype=object)
+            cells = Texts.of(values) if name in free and name not in chunk.columns else Cells.of(values)
             if name in chunk.columns:
                 chunk.repeated[k] = cells
             else:
@@ -116,42 +163,46 @@ class _NotPlain(Exception):
     """Arrow met something the careful reader must read (and word)."""
 
 
-def _plain(path: Path) -> tuple[str, list[str], int, int] | None:
-    """(delimiter, header, lines, BOM length) if the file may go to Arrow's reader, else ``None``.
+def _plain(path: Path) -> tuple[str, list[str], int] | None:
+    """(delimiter, header, BOM length) if the file may go to Arrow's reader, else ``None``.
 
     Plain: UTF-8 (a BOM allowed), line breaks \\n or \\r\\n only, the header on
-    the first line and correct, and a last line that ends.
+    the first line and correct, and a last line that ends. Only the file's first
+    and last bytes are read here; the line breaks of the rest are counted as its
+    blocks are read (:class:`_Blocks`).
     """
     try:
         with path.open("rb") as handle:
             head = handle.read(65536)
-            lines, cr, last = 0, 0, b""
-            block = head
-            while block:
-                lines += block.count(b"\n")
-                if b"\r" in block:  # seldom: a Windows file; a lone CR is not plain
-                    cr += block.count(b"\r") - block.count(b"\r\n") - block.endswith(b"\r")
-                last = block[-1:]
-                block = handle.read(1 << 24)
-                if last == b"\r" and block[:1] != b"\n":
-                    cr += 1
+            handle.seek(-1, 2)
+            last = handle.read(1)
     except OSError:
-        return None  # the careful reader says what is wrong
+        return None  # the careful reader says what is wrong (or the file is empty)
     bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
-    if cr or last != b"\n" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in head:
+    if last != b"\n" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\n" not in head:
+        return None
+    line = head[bom:head.index(b"\n") + 1]
+    if _lone_crs(line):
         return None
     try:
-        first = head[bom:head.index(b"\n")].decode("utf-8").rstrip("\r")
+        first = line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         return None
     delimiter = sniff_delimiter(first)
     header = [c.strip().lower() for c in next(csv.reader([first], delimiter=delimiter), [])]
     if not header or _check_header(header, 1, "") or len(set(header)) != len(header) or "" in header:
         return None
-    return delimiter, header, lines, bom
+    return delimiter, header, bom
 
 
-def _arrow_chunks(path: Path, delimiter: str, header: list[str], lines: int, bom: int) -> Iterator[Chunk]:
+def _lone_crs(block: bytes | bytearray) -> int:
+    """How many CRs of ``block`` (whole lines) are not followed by LF: Arrow would take each for a line break."""
+    if b"\r" not in block:  # seldom any: a Windows file has CR LF
+        return 0
+    return block.count(b"\r") - block.count(b"\r\n")
+
+
+def _arrow_chunks(path: Path, delimiter: str, header: list[str], bom: int) -> Iterator[Chunk]:
     """The rows of a plain file from Arrow's CSV reader; the careful reader's chunk if Arrow balks."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -159,38 +210,49 @@ def _arrow_chunks(path: Path, delimiter: str, header: list[str], lines: int, bom
     import pyarrow.csv as pacsv
 
     wanted = [n for n in names(optional=False) if n not in header]
+    free = _free_text()
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                                newlines_in_values=False, ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
+    blocks = _Blocks(path, bom)
+    each = iter(blocks)
 
-    def parsed(block: bytes) -> object:  # one record batch of the whole block
+    def parsed() -> tuple[Any, list[Any]] | None:
+        """The next block, read and parsed, its repeating columns dictionary-encoded; ``None`` at the end.
+
+        Runs on the reader thread: Arrow lets go of Python's lock while it parses and encodes.
+        """
+        block = next(each, None)
+        if block is None:
+            return None
         read = pacsv.ReadOptions(use_threads=False, block_size=len(block) + 1, column_names=header,
                                  encoding="utf-8")
         table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
                                convert_options=convert)
-        return table.combine_chunks().to_batches()[0] if table.num_rows else None
+        if not table.num_rows:
+            return None, []
+        batch = table.combine_chunks().to_batches()[0]
+        return batch, [Texts(batch.column(k)) if name in free else batch.column(k).dictionary_encode()
+                       for k, name in enumerate(header)]
 
     line = 2
-    blocks = _blocks(path, bom)
     with ThreadPoolExecutor(1, thread_name_prefix="mapgen-read") as reader:
         try:
-            seen = 0
-            ahead = reader.submit(parsed, next(blocks, b""))
+            ahead = reader.submit(parsed)
             while True:
-                batch = ahead.result()
-                block = next(blocks, None)
-                if block is not None:  # parsed meanwhile
-                    ahead = reader.submit(parsed, block)
+                got = ahead.result()
+                if got is None:
+                    break
+                ahead = reader.submit(parsed)  # parsed while this block is checked
+                batch, encoded = got
                 if batch is not None:
-                    chunk = _chunk(path, delimiter, header, batch, line, wanted)
-                    line += batch.num_rows  # type: ignore[attr-defined]
-                    seen += batch.num_rows  # type: ignore[attr-defined]
+                    chunk = _chunk(path, delimiter, header, batch, encoded, line, wanted)
+                    line += batch.num_rows
                     if len(chunk):
                         yield chunk
-                if block is None:
-                    break
-            if seen != lines - 1:  # a record spread over several lines: the careful reader numbers them
+            # a record spread over several lines, or a CR alone: the careful reader numbers the lines
+            if blocks.lone_crs or line - 2 != blocks.lines:
                 raise _NotPlain
         except (pa.ArrowException, _NotPlain, UnicodeDecodeError) as exc:
             if line > 2:  # chunks were given out already
@@ -214,54 +276,80 @@ def _give_back_memory(pa: Any) -> None:
         pass
 
 
-def _blocks(path: Path, bom: int) -> Iterator[bytes]:
-    """The lines of ``path`` after the header, in blocks of about :data:`CHUNK_BYTES` of whole lines."""
-    with path.open("rb") as handle:
-        handle.seek(bom)
-        handle.readline()  # the header
-        rest = b""
-        while True:
-            data = handle.read(CHUNK_BYTES)
-            if not data:
-                if rest:
-                    yield rest
-                return
-            data = rest + data if rest else data
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                yield data[:cut]
-            rest = data[cut:]
+class _Blocks:
+    """The lines of a file after the header, in blocks of about :data:`CHUNK_BYTES` of whole lines.
+
+    Each block is read into a buffer of its own (the reader thread parses it
+    while the next is read) and is counted as it passes: its line breaks, and
+    the CRs that are not followed by LF.
+    """
+
+    def __init__(self, path: Path, bom: int) -> None:
+        self.path, self.bom = path, bom
+        self.lines = 0      # line breaks after the header
+        self.lone_crs = 0
+
+    def __iter__(self) -> Iterator[memoryview]:
+        with self.path.open("rb") as handle:
+            handle.seek(self.bom)
+            handle.readline()  # the header
+            rest = b""
+            while True:
+                buffer = bytearray(len(rest) + CHUNK_BYTES)
+                buffer[:len(rest)] = rest
+                size = len(rest) + handle.readinto(memoryview(buffer)[len(rest):])
+                if size == len(rest):
+                    if rest:  # cannot happen: the file ends with a line break (_plain)
+                        yield self._counted(buffer, size)
+                    return
+                cut = buffer.rfind(b"\n", 0, size) + 1
+                rest = bytes(buffer[cut:size])
+                if cut:
+                    yield self._counted(buffer, cut)
+
+    def _counted(self, buffer: bytearray, size: int) -> memoryview:
+        block = memoryview(buffer)[:size]
+        self.lines += buffer.count(b"\n", 0, size)
+        if buffer.find(b"\r", 0, size) >= 0:
+            self.lone_crs += _lone_crs(bytes(block))
+        return block
 
 
-def _chunk(path: Path, delimiter: str, header: list[str], batch: object, first_line: int,
+def _free_text() -> set[str]:
+    """Columns whose cells seldom repeat (the summary): one cell per row, not gathered."""
+    return {c.name for c in all_columns().values() if c.kind == "free_text"}
+
+
+def _chunk(path: Path, delimiter: str, header: list[str], batch: Any, encoded: list[Any], first_line: int,
            wanted: list[str]) -> Chunk:
-    n = batch.num_rows  # type: ignore[attr-defined]
-    columns: dict[str, Cells] = {}
-    blank = np.ones(n, dtype=bool)
-    free = {c.name for c in all_columns().values() if c.kind == "free_text"}
-    for k, name in enumerate(header):
-        column = batch.column(k)  # type: ignore[attr-defined]
-        if name in free:  # cells that seldom repeat: one per row
-            cells = Cells(np.arange(n, dtype=np.int64), column.to_numpy(zero_copy_only=False))
+    n = batch.num_rows
+    columns: dict[str, Cells | Texts] = {}
+    for name, column in zip(header, encoded):
+        if isinstance(column, Texts):  # cells that seldom repeat: one per row
+            columns[name] = column
         else:
-            encoded = column.dictionary_encode()
-            cells = Cells(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False),
-                          encoded.dictionary.to_numpy(zero_copy_only=False))
-        columns[name] = cells
-    for name in sorted(header, key=lambda c: c in free):  # rows of blank cells are skipped, as the careful
-        if not blank.any():                                # reader skips them (the place is seldom blank)
+            columns[name] = Cells(column.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False),
+                                  column.dictionary.to_numpy(zero_copy_only=False))
+    blank = np.ones(n, dtype=bool)
+    for name in sorted(header, key=lambda c: isinstance(columns[c], Texts)):  # rows of blank cells are skipped,
+        if not blank.any():                      # as the careful reader skips them (the place is seldom blank)
             break
         cells = columns[name]
-        empty = np.fromiter((not c.strip() for c in cells.distinct), dtype=bool, count=len(cells.distinct))
-        blank &= empty[cells.codes]
+        if isinstance(cells, Texts):
+            blank &= cells.blank()
+        else:
+            empty = np.fromiter((not c.strip() for c in cells.distinct), dtype=bool, count=len(cells.distinct))
+            blank &= empty[cells.codes]
     lines = np.arange(first_line, first_line + n, dtype=np.int64)
     if blank.any():
         keep = np.flatnonzero(~blank)
         lines = lines[keep]
         columns = {name: cells.take(keep) for name, cells in columns.items()}
+    free = _free_text()
     for name in wanted:  # columns the file lacks: empty cells
-        columns[name] = Cells(np.zeros(len(lines), dtype=np.int64), np.array([""], dtype=object))
+        columns[name] = (Texts.of([""] * len(lines)) if name in free
+                         else Cells(np.zeros(len(lines), dtype=np.int64), np.array([""], dtype=object)))
     return Chunk(path, delimiter, lines, columns, header=list(header))
 
 
-__all__ = ["CHUNK_BYTES", "Cells", "Chunk", "Restart", "read_chunks", "read_whole"]
+__all__ = ["CHUNK_BYTES", "Cells", "Chunk", "Texts", "Restart", "read_chunks", "read_whole"]

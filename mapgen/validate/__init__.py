@@ -24,7 +24,7 @@ from ..dataset import DATE_PRECISIONS, DEFAULT_RADIUS_M, STATUSES, Dataset
 from ..errors import DataError, Problem
 from ..incidents import Incidents, TextStore
 from ..read import RawTable, gc_paused
-from ..read.chunks import Chunk, Restart, read_chunks, read_whole
+from ..read.chunks import Chunk, Restart, Texts, read_chunks, read_whole
 from .cells import CHECKS, Checker, Coded
 from .places import PlaceBook, Repeats
 
@@ -138,7 +138,10 @@ class _Build:
         for name, part in parts.items():
             self.parts.setdefault(name, []).append(part)
         for name in self.texts.columns:
-            self.texts.add(name, values[name].rows().tolist())
+            if isinstance(values[name], Texts):  # encoded as read
+                self.texts.add_encoded(name, *values[name].encoded)
+            else:
+                self.texts.add(name, values[name].rows().tolist())
 
     def dataset(self, config: Config) -> Dataset:
         if self.book is None:  # a file with a header only

@@ -19,7 +19,7 @@ import pandas as pd
 from ..columns import Column
 from ..errors import Problem
 from ..incidents import EPOCH
-from ..read.chunks import Chunk
+from ..read.chunks import Chunk, Texts
 from ..read.table import strip_each
 from ..taxonomy import load_taxonomy, unknown_tag_message
 
@@ -95,6 +95,11 @@ def _each(values: np.ndarray, test: Callable[[str], object]) -> np.ndarray:
 def text(check: Checker, col: Column) -> Coded:
     """Any text: stripped."""
     return check.distinct(col.name)
+
+
+def free_text(check: Checker, col: Column) -> Texts:
+    """Text that seldom repeats (the summary): any text, stripped, kept as read (:class:`~mapgen.read.chunks.Texts`)."""
+    return check.chunk.columns[col.name]  # type: ignore[return-value]
 
 
 def name(check: Checker, col: Column) -> Coded:
@@ -229,6 +234,6 @@ def is_web_link(link: str) -> bool:
 
 #: The check of each kind of column.
 CHECKS: dict[str, Callable[[Checker, Column], object]] = {
-    "name": name, "text": text, "free_text": text, "latitude": latitude, "longitude": longitude,
+    "name": name, "text": text, "free_text": free_text, "latitude": latitude, "longitude": longitude,
     "number": number, "count": count, "choice": choice, "tags": tags, "date": date, "url": url, "list": text,
 }
