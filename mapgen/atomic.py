@@ -8,18 +8,21 @@ disk, and the temporary file is renamed over the old one.
 :class:`OutputSet` writes several files as one: all of them to temporary files
 first, renamed only when every one is complete. A large file may be made and
 written aside, by a forked copy of the process on the machine's other core,
-while the caller goes on with the next (:meth:`OutputSet.write_aside`).
+while the caller goes on with the next (:meth:`OutputSet.write_aside`); a file
+in parts of known sizes is made by the fork and the caller together, each part
+written at its place (:meth:`OutputSet.write_shared`).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Callable, Iterator, Sequence, Union
+from typing import BinaryIO, Callable, Iterator, Protocol, Sequence, Union
 
 from .errors import OutputError
 
@@ -107,6 +110,38 @@ class OutputSet:
         os.close(write)
         self._aside.append(_Aside(pid, read, path))
 
+    def write_shared(self, path: Path, make: Callable[[], Parts]) -> None:
+        """Write the parts of ``make()`` for ``path``: a forked process and this one make and write them together.
+
+        The fork starts at once; this process joins in at the commit, when it
+        has written its other files, so whichever core is free makes the next
+        part. The size of each part is known before it is made, so each is
+        written straight to its place in the file. Without ``fork`` (Windows)
+        the file is written now.
+        """
+        path = _destination(Path(path))
+        self._temps[path] = tmp = _reserve(path)
+        parts = make()
+        if not hasattr(os, "fork") or len(parts) > _MAX_SHARED:
+            _fill(tmp, iter(parts), path)
+            return
+        shared = _Shared(tmp, path, parts)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            status = 0
+            try:
+                os.close(read)
+                shared.work()
+                shared.sync()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                status = 1
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(_pickled(exc))
+            os._exit(status)
+        os.close(write)
+        self._aside.append(_Aside(pid, read, path, shared))
+
     def commit(self) -> None:
         """Wait for the files written aside, then rename every file into place."""
         try:
@@ -129,14 +164,117 @@ class OutputSet:
         error: BaseException | None = None
         while self._aside:
             aside = self._aside.pop(0)
+            if aside.shared is not None:  # make parts too, or, after an error, leave the fork none to make
+                try:
+                    aside.shared.work() if raise_error else aside.shared.drop()
+                except BaseException as exc:  # noqa: BLE001 - raised once the fork has stopped
+                    error = error or exc
             with os.fdopen(aside.pipe, "rb") as pipe:
                 told = pipe.read()
             _, status = os.waitpid(aside.pid, 0)
             if error is None and (told or status):
                 error = _unpickled(told) if told else OutputError(f"cannot write {aside.path}: the process "
                                                                   f"writing it stopped ({status}).")
+            if aside.shared is not None:
+                try:
+                    aside.shared.sync() if error is None and raise_error else aside.shared.close()
+                except BaseException as exc:  # noqa: BLE001
+                    error = error or exc
         if error is not None and raise_error:
             raise error
+
+
+class Parts(Protocol):
+    """A file in parts whose sizes are known before they are made (:meth:`OutputSet.write_shared`)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, k: int) -> bytes: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def sizes(self) -> list[int]: ...
+
+
+#: Parts a shared file may have: the numbers of those not yet taken wait in a pipe, 4 bytes each,
+#: written before the fork, and a pipe holds 64 KiB (a GeoJSON part is 20,000 incidents).
+_MAX_SHARED = 16_000
+
+
+class _WrongSize(Exception):
+    def __init__(self, part: int, size: int) -> None:
+        self.part, self.size = part, size
+
+
+class _Shared:
+    """A file whose parts two processes make: each takes the next part's number from a pipe.
+
+    A pipe hands each 4-byte number to one reader only, so no part is made
+    twice, and it is empty once every part has been taken.
+    """
+
+    def __init__(self, tmp: Path, path: Path, parts: Parts) -> None:
+        self.tmp, self.path, self.parts = tmp, path, parts
+        self.fd: int | None = None
+        self.sizes: list[int] = []
+        self.offsets: list[int] | None = None  # where each part goes in the file
+        self.queue, fill = os.pipe()
+        os.write(fill, b"".join(k.to_bytes(4, "little") for k in range(len(parts))))
+        os.close(fill)
+
+    def _next(self) -> int | None:
+        taken = os.read(self.queue, 4)
+        return int.from_bytes(taken, "little") if taken else None
+
+    def work(self) -> None:
+        """Make and write parts until none is left."""
+        try:
+            k = self._next()
+            if k is None:
+                return
+            if self.fd is None:
+                self.fd = os.open(self.tmp, os.O_WRONLY)
+            if self.offsets is None:
+                self.sizes = self.parts.sizes()
+                self.offsets = [0, *itertools.accumulate(self.sizes)][:-1]
+            while k is not None:
+                data = self.parts[k]
+                if len(data) != self.sizes[k]:  # a writer whose sizes are wrong: never leave a garbled file
+                    raise _WrongSize(k, len(data))
+                view, at = memoryview(data), self.offsets[k]
+                while view:
+                    done = os.pwrite(self.fd, view, at)
+                    view, at = view[done:], at + done
+                k = self._next()
+        except _WrongSize as wrong:
+            raise OutputError(f"cannot write {self.path}: part {wrong.part} came out {wrong.size} bytes long, "
+                              f"not {self.sizes[wrong.part]}; this is a bug in mapgen, please report it.") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}.") from None
+
+    def drop(self) -> None:
+        """Take every part left, and make none: the file will not be kept."""
+        while self._next() is not None:
+            pass
+
+    def sync(self) -> None:
+        """Flush the file to disk (once every part is written) and close it."""
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.tmp, os.O_WRONLY)
+            os.fsync(self.fd)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}.") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.queue >= 0:
+            os.close(self.queue)
+            self.queue = -1
 
 
 @dataclass
@@ -146,6 +284,7 @@ class _Aside:
     pid: int
     pipe: int
     path: Path
+    shared: _Shared | None = None  # a file the fork and this process write together
 
 
 def _pickled(exc: BaseException) -> bytes:

@@ -188,8 +188,8 @@ def build(
         # with many incidents the exports (GeoJSON…) are made on the other core while this one makes the page
         aside = {f.name for f in wanted if f.name not in ("html", "site")} if len(ds.rows) >= ASIDE_FROM else set()
         for fmt, path in zip(wanted, files):
-            if fmt.name in aside:
-                outputs.write_aside(path, partial(fmt.write, target))
+            if fmt.name in aside:  # made in parts by the fork and, once the page is written, by this process too
+                (outputs.write_shared if fmt.parts else outputs.write_aside)(path, partial(fmt.write, target))
         for fmt, path in zip(wanted, files):
             if fmt.name == "site":  # a folder of files
                 for name, data in fmt.write(target):
@@ -215,8 +215,8 @@ def build(
 #: From this many incidents on, a build of map.html suggests a site instead.
 SITE_FROM = 100_000
 #: From this many incidents on, the exports (GeoJSON…) are written by a fork of the build
-#: while it writes the page (:meth:`mapgen.atomic.OutputSet.write_aside`); below, a fork
-#: costs more than it saves.
+#: while it writes the page, and the GeoJSON's last parts by both once the page is written
+#: (:meth:`mapgen.atomic.OutputSet.write_shared`); below, a fork costs more than it saves.
 ASIDE_FROM = 100_000
 
 

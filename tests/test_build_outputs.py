@@ -136,12 +136,47 @@ def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: 
 
 def test_exports_written_aside_are_the_same_bytes(export_csv: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GeoJSON in parts of 97 incidents, made by the fork and the build at once, lands whole and in order."""
     from mapgen import pipeline
+    from mapgen.export import geojson
 
     mapgen.build(export_csv, tmp_path / "in-turn", offline=True, formats=ALL_FORMATS)
     monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
+    monkeypatch.setattr(geojson, "BLOCK", 97)
     mapgen.build(export_csv, tmp_path / "aside", offline=True, formats=ALL_FORMATS)
     assert files_of(tmp_path / "aside") == files_of(tmp_path / "in-turn")
+
+
+@pytest.mark.parametrize("failure", ["a part fails", "a part's size is wrong"])
+def test_a_geojson_made_by_two_processes_that_fails_leaves_the_last_good_files(
+        export_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    from mapgen import pipeline
+    from mapgen.export import geojson
+
+    monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
+    monkeypatch.setattr(geojson, "BLOCK", 97)
+    out = tmp_path / "out"
+    mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
+    before = files_of(out)
+    edited = tmp_path / "edited.csv"
+    edited.write_text(export_csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
+    if failure == "a part fails":
+        made = geojson.GeoJSONParts.__getitem__
+
+        def failing(self, k: int) -> bytes:
+            if k == 11:  # whichever process takes it
+                raise mapgen.MapgenError("cannot write the GeoJSON: disk quota exceeded.")
+            return made(self, k)
+
+        monkeypatch.setattr(geojson.GeoJSONParts, "__getitem__", failing)
+        expected = "disk quota exceeded"
+    else:
+        sizes = geojson.GeoJSONParts.sizes
+        monkeypatch.setattr(geojson.GeoJSONParts, "sizes", lambda self: [n + (k == 7) for k, n in enumerate(sizes(self))])
+        expected = "part 7 came out"
+    with pytest.raises(mapgen.MapgenError, match=expected):
+        mapgen.build(edited, out, offline=True, formats=ALL_FORMATS)
+    assert files_of(out) == before  # nothing half-written, no temporary files left
 
 
 def test_text_that_needs_escaping_comes_out_as_python_json_writes_it(tmp_path: Path) -> None:

@@ -67,13 +67,16 @@ class Format:
     always: bool       # written by every build
     help: str
     write: Callable[[Target], Data | Iterator[tuple[str, Data]]]
+    #: the writer returns parts whose sizes are known before they are made (mapgen.atomic.Parts):
+    #: a large file of them is made by two processes at once
+    parts: bool = False
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("html", "map.html", True, "the interactive map", _html),
     Format("site", "index.html", False, "a folder of the map and its data in parts, for large datasets and "
            "web hosting", _site),
-    Format("geojson", "places.geojson", True, "every incident as a GeoJSON point (GIS)", _geojson),
+    Format("geojson", "places.geojson", True, "every incident as a GeoJSON point (GIS)", _geojson, parts=True),
     Format("kml", "places.kml", False, "one placemark per place (Google Earth)", _kml),
     Format("csv", "places.csv", False, "one row per place with coordinates and sources (spreadsheets)", _csv),
 )}
