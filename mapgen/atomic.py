@@ -216,8 +216,9 @@ class _Shared:
     def __init__(self, tmp: Path, path: Path, parts: Parts) -> None:
         self.tmp, self.path, self.parts = tmp, path, parts
         self.fd: int | None = None
-        self.sizes: list[int] = []
-        self.offsets: list[int] | None = None  # where each part goes in the file
+        # known before the fork, which then shares them (and what the parts share) with this process
+        self.sizes = parts.sizes()
+        self.offsets = [0, *itertools.accumulate(self.sizes)][:-1]  # where each part goes in the file
         self.queue, fill = os.pipe()
         os.write(fill, b"".join(k.to_bytes(4, "little") for k in range(len(parts))))
         os.close(fill)
@@ -234,9 +235,6 @@ class _Shared:
                 return
             if self.fd is None:
                 self.fd = os.open(self.tmp, os.O_WRONLY)
-            if self.offsets is None:
-                self.sizes = self.parts.sizes()
-                self.offsets = [0, *itertools.accumulate(self.sizes)][:-1]
             while k is not None:
                 data = self.parts[k]
                 if len(data) != self.sizes[k]:  # a writer whose sizes are wrong: never leave a garbled file

@@ -9,7 +9,10 @@ per cell: memory grows with the distinct values, not with the rows.
 A plain file (UTF-8, one line per record, as spreadsheets write them) is
 parsed by Apache Arrow's CSV reader a block at a time, the next block on a
 second thread while this one's rows are checked (Arrow lets go of Python's
-lock as it parses); one block ahead at most, so memory stays small. Anything
+lock as it parses); one block ahead at most, so memory stays small. That
+thread also gathers each column's distinct cells and, for the free text
+that seldom repeats (the summary), makes the JSON the outputs copy, so no
+Python string is made per summary (:class:`Texts`). Anything
 unusual (a quoted line break, a row with more or fewer cells than the header,
 blank lines, another encoding) is read whole by :mod:`.table`, which also
 words every problem; both readers give the same cells and line numbers.
@@ -279,9 +282,8 @@ def _give_back_memory(pa: Any) -> None:
 class _Blocks:
     """The lines of a file after the header, in blocks of about :data:`CHUNK_BYTES` of whole lines.
 
-    Each block is read into a buffer of its own (the reader thread parses it
-    while the next is read) and is counted as it passes: its line breaks, and
-    the CRs that are not followed by LF.
+    Each block is read, on the reader thread, into a buffer of its own, and is
+    counted as it passes: its line breaks, and the CRs that are not followed by LF.
     """
 
     def __init__(self, path: Path, bom: int) -> None:
