@@ -97,7 +97,9 @@ def markdown(single: list, sites: list, shipped, about: list[tuple[str, str]], r
     runs = f"{repeat} run{'s' if repeat != 1 else ''}"
     lines = [START, "", f"Measured {date.today().isoformat()} with `{command}`. *Build* is the median of {runs} "
              "as after an edit of the CSV; *first build* is the run before them with an empty page cache, when "
-             "folium renders the page. Memory is the highest peak of all of them. Browser figures are medians of "
+             "folium renders the page. Memory is the higher peak of two more runs, a first build and a rebuild, "
+             "whose memory was sampled (the timed runs are not: sampling takes CPU from them). Browser figures "
+             "are medians of "
              f"{runs}, each in a fresh browser context.", ""]
     lines += ["| Machine | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in about] + [""]
     if single:

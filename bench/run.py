@@ -67,12 +67,13 @@ class Builds:
 
     first: Run
     later: list[Run]
+    memory: list[Run] = field(default_factory=list)  # a first build and a rebuild more, memory sampled
 
     def median(self, attr: str = "wall") -> float:
         return statistics.median(getattr(r, attr) for r in self.later)
 
     def peak_mb(self) -> float:
-        return max(r.rss_mb for r in [self.first, *self.later])
+        return max(r.rss_mb for r in [self.first, *self.later, *self.memory])
 
 
 def median(pages: list, attr: str) -> float:
@@ -111,18 +112,22 @@ class SiteFigures:
     file_page: object | None = None    # map.html from the disk, once
 
 
-def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, memory: bool = False) -> Run:
     """Run ``cmd`` to completion; raise with its output if it fails.
 
     Besides the kernel's accounting of the child (CPU time), the time it
     spent ready to run but waiting for a CPU is read from
     ``/proc/PID/schedstat`` every 20 ms: on a machine shared with other work,
-    that is how much of the wall time others took. Memory is sampled at the
-    same time: the sum of the proportional set size (``Pss`` of
-    ``/proc/PID/smaps_rollup``) of the process and its children. The
+    that is how much of the wall time others took. With ``memory``, memory is
+    sampled at the same time: the sum of the proportional set size (``Pss``
+    of ``/proc/PID/smaps_rollup``) of the process and its children. The
     kernel's peak resident size would not do: a fork's shares its parent's
     pages and both would count them, and a child's peak starts with the
-    size of the benchmark itself, from which it was forked.
+    size of the benchmark itself, from which it was forked. Reading
+    ``smaps_rollup`` walks the process's memory map: about 10 ms of CPU for
+    a build of a million rows, so sampling it every 20 ms would take a third
+    of one of this machine's two cores from the build it measures; the timed
+    runs do not sample it.
     """
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
@@ -137,7 +142,8 @@ def run_process(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) ->
                     waited[0] = int(Path(f"/proc/{proc.pid}/schedstat").read_text().split()[1]) / 1e9
                 except (OSError, ValueError, IndexError):
                     pass
-                peak[0] = max(peak[0], sum(_pss_kb(pid) for pid in _tree(proc.pid)))
+                if memory:
+                    peak[0] = max(peak[0], sum(_pss_kb(pid) for pid in _tree(proc.pid)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -181,12 +187,18 @@ def mapgen_command() -> list[str]:
 
 
 def builds(csv: Path, out: Path, page_cache: Path, repeat: int, *extra: str) -> Builds:
-    """``mapgen build --offline [extra]``: once with an empty page cache, then ``repeat`` times as after an edit."""
+    """``mapgen build --offline [extra]``: once with an empty page cache, then ``repeat`` times as after an edit.
+
+    Then a first build and a rebuild more, their memory sampled (:func:`run_process`).
+    """
     env = {**os.environ, "MAPGEN_PAGE_CACHE": str(page_cache)}
     cmd = mapgen_command() + ["build", "--offline", str(csv), "-o", str(out), *extra]
     shutil.rmtree(page_cache, ignore_errors=True)
     first = run_process(cmd, csv.parent, env)
-    return Builds(first, [run_process(cmd, csv.parent, env) for _ in range(repeat)])
+    later = [run_process(cmd, csv.parent, env) for _ in range(repeat)]
+    shutil.rmtree(page_cache, ignore_errors=True)
+    memory = [run_process(cmd, csv.parent, env, memory=True) for _ in range(2)]
+    return Builds(first, later, memory)
 
 
 def compile_bytecode() -> None:

@@ -60,7 +60,9 @@ def test_blocks_read_what_the_careful_reader_reads(tmp_path, small_blocks, text)
 
 @pytest.mark.parametrize("text", FILES.values(), ids=FILES.keys())
 def test_problems_in_later_blocks_name_the_same_lines(tmp_path, small_blocks, text):
-    bad = text.replace("2022-01-15", "2022-13-15").replace("Place 3,,43.3000", "Place 3,,93.3000")
+    bad = (text.replace("2022-01-15", "2022-13-15").replace("Place 3,,43.3000", "Place 3,,93.3000")
+           .replace("Place 5,,43.5000,77.4000,city", "Place 5,By the river,43.5000,77.4000,exact", 1)
+           .replace("Place 6,,43.6000,77.5000,city,protest,2022-01-21", "Place 6,,43.6001,77.5000,city,protest,2022-01-21"))
     csv = tmp_path / "places.csv"
     csv.write_bytes(bad.encode("utf-8"))
     with pytest.raises(DataError) as fast:
@@ -70,3 +72,4 @@ def test_problems_in_later_blocks_name_the_same_lines(tmp_path, small_blocks, te
     assert str(fast.value) == str(careful.value)
     assert "is not a real calendar date" in str(fast.value)
     assert "is not a latitude" in str(fast.value)
+    assert "conflicts with line" in str(fast.value)

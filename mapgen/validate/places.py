@@ -23,47 +23,58 @@ LOCATION = ("address", "lat", "lon", "precision", "radius_m")
 
 
 class PlaceBook:
-    """The places of a file in the order of first mention, with the columns each place has once."""
+    """The places of a file in the order of first mention, with the columns each place has once.
+
+    Per place, the first value of each column and its line are kept in
+    arrays, so a chunk's rows are compared with them by numpy, without a
+    Python step per row.
+    """
 
     def __init__(self, where: str, single: tuple[str, ...]) -> None:
         self.where = where
         self.single = single           # columns with one value per place (lat, lon, precision, address…)
         self.index: dict[str, int] = {}
         self.names: list[str] = []
-        self.lines: list[int] = []     # the first line of each place
-        self.first: dict[str, list[Any]] = {c: [] for c in single}        # None: not given yet
-        self.first_line: dict[str, list[int]] = {c: [] for c in single}
+        self.lines = np.zeros(0, np.int64)  # the first line of each place (0: none yet)
+        self.first: dict[str, np.ndarray] = {c: np.empty(0, object) for c in single}  # None: not given yet
+        self.first_line: dict[str, np.ndarray] = {c: np.zeros(0, np.int64) for c in single}
         self.aliases: list[dict[str, None]] = []
         self.problems: list[Problem] = []
 
     def add(self, check: Checker, names: Coded, named: np.ndarray, values: dict[str, Any]) -> np.ndarray:
         """Take a chunk's rows; return each row's place (-1 where the place cell is empty)."""
-        local = np.full(len(names.values), -1, dtype=np.int64)  # the place of each distinct name
-        for k, name in enumerate(names.values.tolist()):
+        written = names.values.tolist()
+        known = self.index.get
+        local = np.fromiter((known(name, -1) for name in written), dtype=np.int64, count=len(written))
+        for k in np.flatnonzero(local < 0).tolist():  # the place of each distinct name: new ones
+            name = written[k]
             if name == "":
                 continue
-            place = self.index.get(name)
-            if place is None:
-                place = self.index[name] = len(self.names)
-                self.names.append(name)
-                self.lines.append(0)
-                self.aliases.append({})
-                for column in self.single:
-                    self.first[column].append(None)
-                    self.first_line[column].append(0)
-            local[k] = place
+            local[k] = self.index[name] = len(self.names)
+            self.names.append(name)
+            self.aliases.append({})
+        self._grow(len(self.names))
         place_of = local[names.codes]
         rows = np.flatnonzero(named)
-        new = place_of[rows]
-        lines = check.lines[rows]
-        order = np.unique(new, return_index=True)
-        for place, at in zip(order[0].tolist(), order[1].tolist()):
-            if not self.lines[place]:
-                self.lines[place] = int(lines[at])
+        seen, at = np.unique(place_of[rows], return_index=True)
+        fresh = self.lines[seen] == 0
+        self.lines[seen[fresh]] = check.lines[rows[at[fresh]]]
         for column in self.single:
             self._take(column, place_of, rows, values[column], check)
         self._aliases(place_of, rows, values["aliases"])
         return place_of
+
+    def _grow(self, places: int) -> None:
+        """Room in the per-place arrays for ``places`` places (doubling, so growing costs little)."""
+        if len(self.lines) < places:
+            self.lines = np.concatenate((self.lines, np.zeros(max(places, 2 * len(self.lines)) - len(self.lines),
+                                                              np.int64)))
+        for column in self.single:
+            have = len(self.first[column])
+            if have < places:
+                more = max(places, 2 * have) - have
+                self.first[column] = np.concatenate((self.first[column], np.full(more, None, object)))
+                self.first_line[column] = np.concatenate((self.first_line[column], np.zeros(more, np.int64)))
 
     def _take(self, column: str, place_of: np.ndarray, rows: np.ndarray, given: Any, check: Checker) -> None:
         """The first value of ``column`` per place; every other value on a later row is a conflict."""
@@ -76,32 +87,21 @@ class PlaceBook:
         at = np.flatnonzero(present)
         if not len(at):
             return
-        places, codes = place_of[rows][at], codes[at]
-        width = int(codes.max()) + 1
-        pairs, first = np.unique(places.astype(np.int64) * width + codes, return_index=True)
-        pair_place, pair_value = np.divmod(pairs, width)
-        firsts, lines = self.first[column], self.first_line[column]
-        # places given this column for the first time take the pair met first
-        new = np.array([firsts[q] is None for q in pair_place.tolist()], dtype=bool)
-        if new.any():
-            candidates = np.flatnonzero(new)
-            order = candidates[np.lexsort((first[candidates], pair_place[candidates]))]
-            starts = np.r_[True, pair_place[order][1:] != pair_place[order][:-1]]
-            for q, v, k in zip(pair_place[order][starts].tolist(), pair_value[order][starts].tolist(),
-                               first[order][starts].tolist()):
-                firsts[q], lines[q] = value_of[v], int(check.lines[rows[at[k]]])
-        # every pair whose value is not its place's first is a conflict, on each of its rows
-        known = np.empty(len(pairs), dtype=object)
-        known[:] = [firsts[q] for q in pair_place.tolist()]
-        wrong = pairs[value_of[pair_value] != known]
-        if not len(wrong):
-            return
-        for j in np.flatnonzero(np.isin(places.astype(np.int64) * width + codes, wrong)).tolist():
-            place, value = int(places[j]), value_of[codes[j]]
+        places, value = place_of[rows][at], value_of[codes[at]]
+        first, first_line = self.first[column], self.first_line[column]
+        # places given this column for the first time take the value of their first row
+        fresh = np.flatnonzero(np.equal(first[places], None))
+        if len(fresh):
+            taken, where = np.unique(places[fresh], return_index=True)
+            first[taken] = value[fresh[where]]
+            first_line[taken] = check.lines[rows[at[fresh[where]]]]
+        # every row whose value is not its place's first is a conflict
+        for j in np.flatnonzero(value != first[places]).tolist():
+            place = int(places[j])
             one = "one location" if column in LOCATION else "one value in this column"
             self.problems.append(Problem(
-                self.where, int(check.lines[rows[at[j]]]), column, _cell(value),
-                f"conflicts with line {lines[place]} ({_cell(firsts[place])!r}) for place "
+                self.where, int(check.lines[rows[at[j]]]), column, _cell(value[j]),
+                f"conflicts with line {int(first_line[place])} ({_cell(first[place])!r}) for place "
                 f"{self.names[place]!r}. One place has {one}: make the cells equal or leave this one empty."))
 
     def _aliases(self, place_of: np.ndarray, rows: np.ndarray, given: Coded) -> None:
@@ -122,7 +122,7 @@ class PlaceBook:
         """One row per place: its name, its columns, its aliases and first line (text as plain objects)."""
         places = pd.DataFrame({"place": pd.Series(self.names, dtype=object)})
         for column in self.single:
-            values = self.first[column]
+            values = self.first[column][:len(self.names)].tolist()
             if column in ("lat", "lon", "radius_m") or any(isinstance(v, float) for v in values):
                 places[column] = np.array([np.nan if v is None else v for v in values], dtype=float)
             else:
@@ -131,7 +131,7 @@ class PlaceBook:
         for k, found in enumerate(self.aliases):  # one by one: numpy would make equal lists a 2-D array
             aliases[k] = list(found)
         places["aliases"] = pd.Series(aliases, dtype=object)
-        places["line"] = np.array(self.lines, dtype=np.int64)
+        places["line"] = self.lines[:len(self.names)].copy()
         return places
 
 
