@@ -95,20 +95,7 @@ class OutputSet:
         if not hasattr(os, "fork"):
             _fill(tmp, make(), path)
             return
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the fork: write the file, say how it went, and leave without running the caller's exits
-            status = 0
-            try:
-                os.close(read)
-                _fill(tmp, make(), path)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
-                status = 1
-                with os.fdopen(write, "wb") as pipe:
-                    pipe.write(_pickled(exc))
-            os._exit(status)
-        os.close(write)
-        self._aside.append(_Aside(pid, read, path))
+        self._fork(path, lambda: _fill(tmp, make(), path))
 
     def write_shared(self, path: Path, make: Callable[[], Parts]) -> None:
         """Write the parts of ``make()`` for ``path``: a forked process and this one make and write them together.
@@ -126,14 +113,22 @@ class OutputSet:
             _fill(tmp, iter(parts), path)
             return
         shared = _Shared(tmp, path, parts)
+
+        def job() -> None:
+            shared.work()
+            shared.sync()
+
+        self._fork(path, job, shared)
+
+    def _fork(self, path: Path, job: Callable[[], None], shared: _Shared | None = None) -> None:
+        """Run ``job`` in a fork; its error, if any, is raised at the commit."""
         read, write = os.pipe()
         pid = os.fork()
-        if pid == 0:
+        if pid == 0:  # the fork: do the job, say how it went, and leave without running the caller's exits
             status = 0
             try:
                 os.close(read)
-                shared.work()
-                shared.sync()
+                job()
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
                 status = 1
                 with os.fdopen(write, "wb") as pipe:

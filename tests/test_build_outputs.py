@@ -106,6 +106,15 @@ def export_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ALL_FORMATS = ("html", "geojson", "kml", "csv")
 
 
+def built_and_edited(csv: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes], Path]:
+    """``csv`` built into a folder: the folder, its files' bytes, and an edited copy of ``csv`` to build next."""
+    out = tmp_path / "out"
+    mapgen.build(csv, out, offline=True, formats=ALL_FORMATS)
+    edited = tmp_path / "edited.csv"
+    edited.write_text(csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
+    return out, files_of(out), edited
+
+
 @pytest.mark.parametrize("aside", [False, True], ids=["in-turn", "aside"])
 @pytest.mark.parametrize("failure", ["mistake", "bug"])
 def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: Path,
@@ -117,11 +126,7 @@ def test_a_failed_export_leaves_the_last_good_files(export_csv: Path, tmp_path: 
 
     if aside:
         monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
-    out = tmp_path / "out"
-    mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
-    before = files_of(out)
-    edited = tmp_path / "edited.csv"
-    edited.write_text(export_csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
+    out, before, edited = built_and_edited(export_csv, tmp_path)
 
     def broken(target):
         if failure == "mistake":
@@ -155,11 +160,7 @@ def test_a_geojson_made_by_two_processes_that_fails_leaves_the_last_good_files(
 
     monkeypatch.setattr(pipeline, "ASIDE_FROM", 0)
     monkeypatch.setattr(geojson, "BLOCK", 97)
-    out = tmp_path / "out"
-    mapgen.build(export_csv, out, offline=True, formats=ALL_FORMATS)
-    before = files_of(out)
-    edited = tmp_path / "edited.csv"
-    edited.write_text(export_csv.read_text("utf-8").replace("2022-", "2023-"), "utf-8")
+    out, before, edited = built_and_edited(export_csv, tmp_path)
     if failure == "a part fails":
         made = geojson.GeoJSONParts.__getitem__
 
