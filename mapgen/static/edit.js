@@ -426,20 +426,23 @@
     return answered;
   };
 
-  // Saved: the server has rebuilt the map; the page reloads with it (live.js) and says so again,
+  // Saved: the server has rebuilt the map; the page reloads with it (live.js) and then says so,
   // with how many edits Undo can still take back (so each save reads differently from the last).
+  // Until then it says that it reloads: a reader (or a test) who acts on "Saved" acts on the new map.
   Editor.prototype.saved = function (message, depth) {
     message += " " + (depth > 1 ? this.t("edit_can_undo", { n: depth })
       : depth === 1 ? this.t("edit_can_undo_one") : this.t("edit_cannot_undo"));
-    this.say(message);
+    this.say(this.t("edit_reloading"));
     this.version = null;
     sessionStorage.setItem(STORE, JSON.stringify({ editing: true, message: message }));
   };
 
   Editor.prototype.refused = function (answer) {
-    this.say(answer.error || answer.detail || String(answer.reason), true);
-    if (answer.reason === "changed") { // the map was rebuilt from the new file: the reload shows it
+    if (answer.reason === "changed") { // the map was rebuilt from the new file: the reloaded page says so
+      this.say(this.t("edit_reloading"), true);
       sessionStorage.setItem(STORE, JSON.stringify({ editing: true, message: answer.error, alert: true }));
+    } else {
+      this.say(answer.error || answer.detail || String(answer.reason), true);
     }
     this.putBack();
   };
