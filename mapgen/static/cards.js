@@ -155,7 +155,6 @@
       }
       item.setAttribute("data-line", String(texts.line));
       if (self.onIncidentShown) self.onIncidentShown(item, i, texts);
-      self.grown(item);
     });
     return item;
   };

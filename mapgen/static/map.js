@@ -214,17 +214,27 @@
     if (dx || dy) this.map.panBy([dx, dy], { animate: false });
   };
 
-  // Texts that came after a popup opened made it taller: once a frame, it scrolls within its
-  // height again and keeps clear of the panels and buttons.
-  App.prototype.grown = function (node) {
-    var popup = this.popup, self = this;
-    if (!popup || this.growing || !popup.isOpen() || !popup.getElement().contains(node)) return;
-    this.growing = requestAnimationFrame(function () {
-      self.growing = null;
-      if (!popup.isOpen()) return;
-      popup.update();
-      self.keepClear(popup);
+  // An open popup whose size changed since it was placed (its texts came, a font arrived, the
+  // screen turned): once a frame, it scrolls within its height again and keeps clear of the
+  // panels and buttons. The size it was placed at is taken now: the observer's first report
+  // comes a frame later, when texts may have filled it already.
+  App.prototype.watchSize = function (popup) {
+    var self = this, node = popup.getElement(), seen = node.offsetWidth + "x" + node.offsetHeight;
+    if (this.sizeWatch) this.sizeWatch.disconnect();
+    if (!window.ResizeObserver) return;
+    this.sizeWatch = new ResizeObserver(function () {
+      var size = node.offsetWidth + "x" + node.offsetHeight;
+      if (size === seen || self.growing) return;
+      seen = size;
+      self.growing = requestAnimationFrame(function () {
+        self.growing = null;
+        if (!popup.isOpen()) return;
+        popup.update();
+        self.keepClear(popup);
+        seen = node.offsetWidth + "x" + node.offsetHeight;
+      });
     });
+    this.sizeWatch.observe(node);
   };
 
   App.prototype.watchPopups = function () {
@@ -233,6 +243,7 @@
       var node = ev.popup.getElement(), source = ev.popup._source;
       self.popup = ev.popup;
       self.keepClear(ev.popup);
+      self.watchSize(ev.popup);
       var close = node.querySelector(".leaflet-popup-close-button");
       if (close) { close.setAttribute("aria-label", self.t.close); close.title = self.t.close; }
       node.setAttribute("role", "dialog");
@@ -250,6 +261,7 @@
       self.writeHash();
     });
     this.map.on("popupclose", function (ev) {
+      if (self.popup === ev.popup && self.sizeWatch) { self.sizeWatch.disconnect(); self.sizeWatch = null; }
       if (self.openPlace === (ev.popup._source && ev.popup._source.mgPlace)) self.openPlace = -1;
       self.writeHash();
     });
