@@ -198,11 +198,12 @@ def _plain(path: Path) -> tuple[str, list[str], int] | None:
     return delimiter, header, bom
 
 
-def _lone_crs(block: bytes | bytearray) -> int:
-    """How many CRs of ``block`` (whole lines) are not followed by LF: Arrow would take each for a line break."""
-    if b"\r" not in block:  # seldom any: a Windows file has CR LF
+def _lone_crs(block: bytes | bytearray, size: int | None = None) -> int:
+    """How many CRs of ``block[:size]`` (whole lines) are not followed by LF: Arrow would take each for a line break."""
+    size = len(block) if size is None else size
+    if block.find(b"\r", 0, size) < 0:  # seldom any: a Windows file has CR LF
         return 0
-    return block.count(b"\r") - block.count(b"\r\n")
+    return block.count(b"\r", 0, size) - block.count(b"\r\n", 0, size)
 
 
 def _arrow_chunks(path: Path, delimiter: str, header: list[str], bom: int) -> Iterator[Chunk]:
@@ -310,11 +311,9 @@ class _Blocks:
                     yield self._counted(buffer, cut)
 
     def _counted(self, buffer: bytearray, size: int) -> memoryview:
-        block = memoryview(buffer)[:size]
         self.lines += buffer.count(b"\n", 0, size)
-        if buffer.find(b"\r", 0, size) >= 0:
-            self.lone_crs += _lone_crs(bytes(block))
-        return block
+        self.lone_crs += _lone_crs(buffer, size)  # counted in place, without a copy of the block
+        return memoryview(buffer)[:size]
 
 
 def _free_text() -> set[str]:
