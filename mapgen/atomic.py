@@ -196,11 +196,6 @@ class Parts(Protocol):
 _MAX_SHARED = 16_000
 
 
-class _WrongSize(Exception):
-    def __init__(self, part: int, size: int) -> None:
-        self.part, self.size = part, size
-
-
 class _Shared:
     """A file whose parts two processes make: each takes the next part's number from a pipe.
 
@@ -233,15 +228,15 @@ class _Shared:
             while k is not None:
                 data = self.parts[k]
                 if len(data) != self.sizes[k]:  # a writer whose sizes are wrong: never leave a garbled file
-                    raise _WrongSize(k, len(data))
+                    raise OutputError(f"cannot write {self.path}: part {k} came out {len(data)} bytes long, "
+                                      f"not {self.sizes[k]}; this is a bug in mapgen, please report it.")
                 view, at = memoryview(data), self.offsets[k]
                 while view:
                     done = os.pwrite(self.fd, view, at)
                     view, at = view[done:], at + done
                 k = self._next()
-        except _WrongSize as wrong:
-            raise OutputError(f"cannot write {self.path}: part {wrong.part} came out {wrong.size} bytes long, "
-                              f"not {self.sizes[wrong.part]}; this is a bug in mapgen, please report it.") from None
+        except OutputError:  # an OSError too, and already worded
+            raise
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror}.") from None
 

@@ -110,13 +110,10 @@ def _encoded(values: list[str]) -> tuple[bytes, np.ndarray, np.ndarray]:
 
 #: Characters ``str.strip`` takes off (``str.isspace``; none is above U+3000).
 _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SPACE = "[" + "".join(rf"\x{{{ord(c):x}}}" for c in _SPACES) + "]"  # one of them (RE2, for Arrow)
 #: Cells that need Python: JSON escapes a quote, a backslash or a control character in them,
-#: or their first or last character is a space that ``str.strip`` would take off (RE2, for Arrow).
-_NOT_AS_WRITTEN = "|".join((
-    r'["\\\x00-\x1f]',
-    "^[" + "".join(rf"\x{{{ord(c):x}}}" for c in _SPACES) + "]",
-    "[" + "".join(rf"\x{{{ord(c):x}}}" for c in _SPACES) + "]$",
-))
+#: or their first or last character is a space that ``str.strip`` would take off.
+_NOT_AS_WRITTEN = rf'["\\\x00-\x1f]|^{_SPACE}|{_SPACE}$'
 
 
 def encoded_cells(cells: object) -> tuple[bytes, np.ndarray, np.ndarray]:

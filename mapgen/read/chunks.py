@@ -89,9 +89,6 @@ class Texts:
     def distinct(self) -> np.ndarray:
         return self.written.to_numpy(zero_copy_only=False)
 
-    def rows(self) -> np.ndarray:
-        return self.distinct
-
     def blank(self) -> np.ndarray:
         """Rows whose cell is empty or spaces only (encoded as ``""``)."""
         _, starts, ends = self.encoded

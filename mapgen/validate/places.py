@@ -65,16 +65,11 @@ class PlaceBook:
         return place_of
 
     def _grow(self, places: int) -> None:
-        """Room in the per-place arrays for ``places`` places (doubling, so growing costs little)."""
-        if len(self.lines) < places:
-            self.lines = np.concatenate((self.lines, np.zeros(max(places, 2 * len(self.lines)) - len(self.lines),
-                                                              np.int64)))
+        """Room in the per-place arrays for ``places`` places."""
+        self.lines = _room(self.lines, places, 0)
         for column in self.single:
-            have = len(self.first[column])
-            if have < places:
-                more = max(places, 2 * have) - have
-                self.first[column] = np.concatenate((self.first[column], np.full(more, None, object)))
-                self.first_line[column] = np.concatenate((self.first_line[column], np.zeros(more, np.int64)))
+            self.first[column] = _room(self.first[column], places, None)
+            self.first_line[column] = _room(self.first_line[column], places, 0)
 
     def _take(self, column: str, place_of: np.ndarray, rows: np.ndarray, given: Any, check: Checker) -> None:
         """The first value of ``column`` per place; every other value on a later row is a conflict."""
@@ -133,6 +128,13 @@ class PlaceBook:
         places["aliases"] = pd.Series(aliases, dtype=object)
         places["line"] = self.lines[:len(self.names)].copy()
         return places
+
+
+def _room(array: np.ndarray, size: int, fill: Any) -> np.ndarray:
+    """``array`` with room for ``size`` entries, new ones ``fill`` (doubling, so growing costs little)."""
+    if len(array) >= size:
+        return array
+    return np.concatenate((array, np.full(max(size, 2 * len(array)) - len(array), fill, dtype=array.dtype)))
 
 
 def _cell(value: object) -> str:
