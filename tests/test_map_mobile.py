@@ -20,6 +20,13 @@ def inside_screen(b: dict[str, float]) -> bool:
     return b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= PHONE[0] and b["y"] + b["height"] <= PHONE[1]
 
 
+#: True once every name beside a marker is wholly on a screen of the given size.
+NAMES_ON_SCREEN = """([w, h]) => [...document.querySelectorAll('.mg-name')].every(n => {
+  const r = n.getBoundingClientRect();
+  return r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h;
+})"""
+
+
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
                 or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
@@ -83,6 +90,8 @@ def test_map_is_usable_on_a_phone(phone, screenshot):
     expect(popup).to_be_in_viewport(ratio=1)
     assert inside_screen(box(popup))
     assert popup.locator("li.mg-incident").count() == 2
+    # the names beside the markers are placed again for the panned view: none runs off the screen
+    mp.wait_for_function(NAMES_ON_SCREEN, arg=list(PHONE))
     screenshot(mp, "popup")
     mp.get_by_role("button", name="Close", exact=True).click()
     popup.wait_for(state="detached")

@@ -158,9 +158,13 @@
         self.add(L.circleMarker(pt.latlng, { renderer: self.renderer, radius: 3, color: "#333", weight: 1,
           fillColor: "#fff", fillOpacity: 1, interactive: false }));
       }
-      var id = shownAt.lat.toFixed(7) + "," + shownAt.lng.toFixed(7) + "," + (labels[j] ? labels[j].side + labels[j].text : "");
+      var at = shownAt.lat.toFixed(7) + "," + shownAt.lng.toFixed(7) + ",";
+      var id = at + (labels[j] ? labels[j].side + labels[j].text : "");
       var old = self.markers[p];
       if (old && (old.mgId === id || old.isPopupOpen())) {
+        // a marker with an open popup stays; where it is still drawn at the same spot, its name is placed
+        // for this view (the popup's own panning would otherwise leave it where the old view had room)
+        if (old.mgId !== id && old.mgId && old.mgId.lastIndexOf(at, 0) === 0) self.rename(old, p, labels[j], id);
         markers[p] = old;
         delete self.markers[p];
         return;

@@ -26,9 +26,23 @@
     marker.mgPlace = p;
     marker.mgId = id;
     marker.bindPopup(function () { return self.placeCard(p, "div"); }, this.popupOptions());
-    if (!label) marker.bindTooltip(P.name[p], { direction: "top" });
+    if (!label) marker.bindTooltip(P.name[p], { direction: "top" }); // a name not beside it shows on hover
     if (this.onMarker) this.onMarker(marker, p); // editing on the map (edit.js) makes it draggable
     return marker;
+  };
+
+  // Place the name of a drawn marker anew, keeping the marker (its popup is open, and stays so).
+  App.prototype.rename = function (marker, p, label, id) {
+    var node = marker.getElement(), spot = node && node.querySelector(".mg-spot");
+    if (!spot) return;
+    var name = spot.querySelector(".mg-name");
+    if (name) spot.removeChild(name);
+    if (label) spot.appendChild(this.nameTag(p, label));
+    node.classList.toggle("mg-labelled", !!label);
+    marker.unbindTooltip();
+    if (!label) marker.bindTooltip(this.data.places.name[p], { direction: "top" });
+    marker.options.icon = this.iconFor(p, label); // what Leaflet would draw it with again
+    marker.mgId = id;
   };
 
   // Which of two places gets the better spot: more incidents, then an exact position.
@@ -122,6 +136,13 @@
     return parts.join(", ");
   };
 
+  // The name beside a marker; screen readers hear the marker's own name instead.
+  App.prototype.nameTag = function (p, label) {
+    return mapgen.el("span", { className: "mg-name", "aria-hidden": "true", text: label.text,
+      title: label.full ? null : this.data.places.name[p],
+      style: "left:" + Math.round(label.left) + "px;top:" + Math.round(label.top) + "px" });
+  };
+
   App.prototype.iconFor = function (p, label) {
     var k = this.dominantTag(p), tag = k >= 0 ? this.data.taxonomy[k] : null, el = mapgen.el;
     var exact = this.data.places.precision[p] === 0, n = this.model.count(p);
@@ -133,11 +154,7 @@
       n > 1 ? el("span", { className: "mg-count", "aria-hidden": "true", text: String(n) }) : null,
     ]);
     var html = el("div", { className: "mg-spot" }, [box]);
-    if (label) { // the name beside the marker; screen readers hear the marker's own name
-      html.appendChild(el("span", { className: "mg-name", "aria-hidden": "true", text: label.text,
-        title: label.full ? null : this.data.places.name[p],
-        style: "left:" + Math.round(label.left) + "px;top:" + Math.round(label.top) + "px" }));
-    }
+    if (label) html.appendChild(this.nameTag(p, label));
     var lift = exact ? PIN : 0;
     return new LabelledIcon({ html: html, className: "mg-icon" + (label ? " mg-labelled" : ""), label: this.markerLabel(p),
       iconSize: [ICON, ICON + lift], iconAnchor: [ICON / 2, ICON / 2 + lift], popupAnchor: [0, -ICON / 2 - lift + 2],
