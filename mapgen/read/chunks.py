@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import ctypes
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -293,9 +294,11 @@ class _Blocks:
         with self.path.open("rb") as handle:
             handle.seek(self.bom)
             handle.readline()  # the header
+            end = os.fstat(handle.fileno()).st_size
             rest = b""
             while True:
-                buffer = bytearray(len(rest) + CHUNK_BYTES)
+                # no bigger than what is left: a small file's block would be mostly zeros to allocate and fill
+                buffer = bytearray(len(rest) + min(CHUNK_BYTES, max(1 << 16, end - handle.tell())))
                 buffer[:len(rest)] = rest
                 size = len(rest) + handle.readinto(memoryview(buffer)[len(rest):])
                 if size == len(rest):
