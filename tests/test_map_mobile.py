@@ -92,6 +92,8 @@ def test_map_is_usable_on_a_phone(phone, screenshot):
     assert popup.locator("li.mg-incident").count() == 2
     # the names beside the markers are placed again for the panned view: none runs off the screen
     mp.wait_for_function(NAMES_ON_SCREEN, arg=list(PHONE))
+    name = marker(mp, "Almaty International Airport").locator(".mg-name")  # in full, or shortened with it as hint
+    assert "Almaty International Airport" in (name.text_content(), name.get_attribute("title"))
     screenshot(mp, "popup")
     mp.get_by_role("button", name="Close", exact=True).click()
     popup.wait_for(state="detached")
